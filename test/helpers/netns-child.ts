@@ -4,8 +4,6 @@
 
 export type CallHandlers = Record<string, (params: never) => unknown>;
 
-export type CallHandlers = Record<string, (params: never) => unknown>;
-
 /**
  * In a child started by spawnNode: answers calls with `handlers` (sync or
  * async; a thrown error's message and .code go back to the caller).

@@ -167,6 +167,10 @@ function serve(): void {
     reopenUdp({ handle, port }: { handle: number; port: number }) {
       return udpOf(handle).open(port);
     },
+    udpState({ handle }: { handle: number }) {
+      const bind = udpOf(handle);
+      return { port: bind.port, fds: bind.fds };
+    },
     udpSend({ handle, packets, to }: { handle: number; packets: string[]; to: string[] }) {
       const bind = udpOf(handle);
       const { offsets, lens } = pack(packets);
