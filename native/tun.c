@@ -82,9 +82,11 @@ static napi_value tun_check(napi_env env, napi_callback_info info) {
   return make_str(env, ifr.ifr_name);
 }
 
-// The fd (or its interface) is gone for good: the interface was deleted, or the fd closed.
-static bool fatal_tun_errno(int err) {
-  return err == EBADFD || err == EBADF || err == EIO || err == ENXIO || err == ENODEV || err == EFAULT;
+// A write error that says the fd is useless (its interface was deleted, or the
+// fd is not open). Anything else refuses one packet: EIO while the interface
+// is down, EINVAL for a malformed packet, EAGAIN/ENOBUFS for lack of room.
+static bool fatal_write_errno(int err) {
+  return err == EBADFD || err == EBADF || err == EFAULT;
 }
 
 // tunReadBatch(fd, buf: Uint8Array, offset, slotSize, maxPackets, lengths: Uint32Array) -> count
@@ -133,8 +135,8 @@ static napi_value tun_read_batch(napi_env env, napi_callback_info info) {
 }
 
 // tunWrite(fd, buf, offset, length) -> boolean
-// Writes one packet. False when the kernel dropped it for lack of room (EAGAIN,
-// ENOBUFS); throws for anything else.
+// Writes one packet. False when the kernel refused it (no room, interface
+// down, malformed); throws when the device is gone.
 static napi_value tun_write(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   int32_t fd;
@@ -151,7 +153,7 @@ static napi_value tun_write(napi_env env, napi_callback_info info) {
     if (w >= 0) break;
     int err = errno;
     if (err == EINTR) continue;
-    if (err == EAGAIN || err == ENOBUFS) {
+    if (!fatal_write_errno(err)) {
       napi_value f;
       napi_get_boolean(env, false, &f);
       return f;
@@ -165,8 +167,8 @@ static napi_value tun_write(napi_env env, napi_callback_info info) {
 
 // tunWriteBatch(fd, buf, offsets: Uint32Array, lengths: Uint32Array, count) -> written
 // One write() per packet (TUN takes one packet per call). Packets the kernel
-// refuses one by one (no room, malformed) are skipped and not counted; a dead
-// device throws.
+// refuses one by one (no room, interface down, malformed) are skipped and not
+// counted; a dead device throws.
 static napi_value tun_write_batch(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   int32_t fd;
@@ -191,7 +193,7 @@ static napi_value tun_write_batch(napi_env env, napi_callback_info info) {
       continue;
     }
     int err = errno;
-    if (fatal_tun_errno(err)) return throw_errno(env, err, "write", "write tun fd %d", fd);
+    if (fatal_write_errno(err)) return throw_errno(env, err, "write", "write tun fd %d", fd);
   }
   return make_u32(env, written);
 }

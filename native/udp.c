@@ -283,6 +283,7 @@ static napi_value udp_send_batch(napi_env env, napi_callback_info info) {
         sent += (uint32_t)r;
         continue;
       }
+      if (r == 0) return make_u32(env, done + sent);  // not expected from Linux; never spin
       int err = errno;
       if (err == EINTR) continue;
       if (err == EAGAIN) return make_u32(env, done + sent);

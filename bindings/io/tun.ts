@@ -8,7 +8,9 @@ export interface OpenTunOptions {
   multiQueue?: boolean;
 }
 
-// errno names after which the fd is useless: the interface is gone.
+// errno names after which the fd is useless: the interface is gone. (A write
+// also fails with EIO while the interface is merely down: not in this list,
+// and the addon reports it as a dropped packet anyway.)
 const GONE = new Set(["EBADFD", "EBADF", "EIO", "ENXIO", "ENODEV", "EOF"]);
 
 export class NativeTun implements TunDevice {
@@ -69,7 +71,10 @@ export class NativeTun implements TunDevice {
   }
 
   onReadable(handler: ReadableHandler | null): void {
-    if (this.isClosed || !this.poller) throw ioError("EBADFD", `tun ${this.name} is closed`);
+    if (this.isClosed || !this.poller) {
+      if (handler) throw ioError("EBADFD", `tun ${this.name} is closed`);
+      return;
+    }
     this.handler = handler;
     // Paused, the poll still watches for errors, so a deleted interface is noticed.
     this.poller.start(handler ? this.io.POLL_READABLE : this.io.POLL_PRIORITIZED);
@@ -89,8 +94,6 @@ export class NativeTun implements TunDevice {
     try {
       return this.io.tunWrite(this.fd, buf, offset, length);
     } catch (e) {
-      // A malformed packet (EINVAL) is the caller's problem, not the device's end.
-      if (!GONE.has(errorCode(e) ?? "")) throw e;
       this.failed(e);
       return false;
     }

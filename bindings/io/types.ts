@@ -28,7 +28,7 @@ export interface TunDevice {
   onReadable(handler: ReadableHandler | null): void;
   /** Pulls up to maxPackets queued packets into slots; 0 when none is queued. */
   readBatch(buf: Uint8Array, offset: number, slotSize: number, maxPackets: number, lengths: Uint32Array): number;
-  /** Writes one packet; false when the kernel had no room and dropped it. */
+  /** Writes one packet; false when the kernel refused it (no room, interface down, malformed). */
   write(buf: Uint8Array, offset: number, length: number): boolean;
   /** Writes `count` packets; returns how many the kernel took (refused ones are dropped). */
   writeBatch(buf: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number): number;

@@ -100,6 +100,17 @@ describeNetns(
       expect(lengths.every((l) => l <= 200)).toBe(true);
     });
 
+    it("drops packets written while the interface is down, and stays open", async () => {
+      const down = await child.call<Opened>("openTun", { name: "wgt2" });
+      const packets = [0, 1].map((seq) => hex(icmp4Echo({ src: "10.79.0.2", dst: "10.79.0.1", id: 1, seq, payload: new Uint8Array(8) })));
+      expect(await child.call("tunWrite", { handle: down.handle, packets: packets.slice(0, 1) })).toBe(0);
+      expect(await child.call("tunWrite", { handle: down.handle, packets })).toBe(0);
+      expect(await child.call("tunWrite", { handle: down.handle, packets: ["450000"] })).toBe(0); // malformed
+      expect(await child.call("tunMtu", { handle: down.handle })).toBe(down.mtu);
+      await child.call("close", { handle: down.handle });
+      expect(await child.nextEvent("tunClosed")).toEqual({ handle: down.handle, code: undefined, message: undefined });
+    });
+
     it("gets and sets the MTU", async () => {
       expect(await child.call("tunMtu", { handle: tun.handle, set: 1380 })).toBe(1380);
       expect(ns.ip("-o", "link", "show", "wgt0")).toContain("mtu 1380");
