@@ -35,6 +35,10 @@ static void on_closed(uv_handle_t *h) {
   free(p);
 }
 
+static void on_failed_init_closed(uv_handle_t *h) {
+  free(h->data);
+}
+
 static void begin_close(poller_t *p) {
   if (p->closing) return;
   p->closing = true;
@@ -116,14 +120,16 @@ static napi_value poller_new(napi_env env, napi_callback_info info) {
   p->fd = fd;
   napi_value name;
   napi_create_string_utf8(env, "wasmguard:Poller", NAPI_AUTO_LENGTH, &name);
-  if (napi_async_init(env, self, name, &p->async) != napi_ok || napi_wrap(env, self, p, NULL, NULL, NULL) != napi_ok ||
+  bool wrapped = false;
+  if (napi_async_init(env, self, name, &p->async) != napi_ok ||
+      !(wrapped = napi_wrap(env, self, p, NULL, NULL, NULL) == napi_ok) ||
       napi_create_reference(env, self, 1, &p->self) != napi_ok ||
       napi_create_reference(env, argv[1], 1, &p->callback) != napi_ok ||
       napi_add_async_cleanup_hook(env, on_env_cleanup, p, &p->cleanup) != napi_ok) {
-    // Only reachable when the engine is out of memory; the half-built handle is
-    // still closed properly.
-    p->teardown = true;
-    uv_close((uv_handle_t *)&p->handle, (uv_close_cb)free);
+    // Only reachable when the engine is out of memory. Leaves no pointer to p
+    // behind in JS; the few references made are reclaimed with the env.
+    if (wrapped) napi_remove_wrap(env, self, NULL);
+    uv_close((uv_handle_t *)&p->handle, on_failed_init_closed);
     napi_throw_error(env, NULL, "cannot create Poller");
     return NULL;
   }

@@ -105,7 +105,7 @@ export function loadNative(): NativeIo {
   const path = addonPath();
   if (process.platform !== "linux") throw new Error(`wasmguard: TUN and UDP I/O need Linux (this is ${process.platform})`);
   if (!existsSync(path))
-    throw new Error(`wasmguard: the native I/O addon is not built (${path} is missing); run 'npx node-gyp rebuild'`);
+    throw new Error(`wasmguard: the native I/O addon is not built (${path} is missing); build it with node-gyp (npm install does)`);
   const addon = createRequire(import.meta.url)(path) as NativeIo;
   if (addon.ENDPOINT_BYTES !== ENDPOINT_BYTES)
     throw new Error(`wasmguard: addon endpoint records are ${addon.ENDPOINT_BYTES} bytes, expected ${ENDPOINT_BYTES}`);

@@ -11,6 +11,8 @@ export interface NativeUdpOptions {
   fwmark?: number;
   /** Tries at finding a port free in both families when opening port 0. */
   portAttempts?: number;
+  /** The addon to call; tests pass a scripted stand-in. */
+  io?: NativeIo;
 }
 
 interface Socket {
@@ -38,7 +40,7 @@ export class NativeUdpBind implements UdpBind {
   private readonly oneEndpoint = new Uint8Array(ENDPOINT_BYTES);
 
   constructor(options: NativeUdpOptions = {}) {
-    this.io = loadNative();
+    this.io = options.io ?? loadNative();
     this.fwmark = options.fwmark ?? 0;
     this.portAttempts = options.portAttempts ?? 10;
   }
