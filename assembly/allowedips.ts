@@ -15,8 +15,8 @@
 //   nodes shorter than /16 (the best peer so far) and the first node of /16 or
 //   longer on that path, where the lookup resumes. So a lookup costs one slot read
 //   plus the nodes below /16 (about log2(N / 65536) + 1 for random prefixes).
-//   Each insert or remove recomputes exactly the slots whose walk passes the trie
-//   position it changed.
+//   An insert or remove recomputes only the slots inside the prefix of the node it
+//   changed: one slot for /16 and longer, 2^(16-len) for a shorter prefix.
 //
 // Peer ids are 1..0x7fffffff; 0 means "no peer" everywhere (lookups return 0 for
 // no match). Each table keeps, per peer, a list of that peer's prefixes in the
@@ -425,15 +425,22 @@ function refresh(t: usize, fi: usize, hi: u64, len: u32): void {
   fill(dir, <usize>load<u32>(t + T_ROOT + fi), 0, topBits(hi, len), len);
 }
 
-// Refreshes the slots whose walk can reach the child position under `parent`
-// (the root position when parent is 0) that holds keys starting with `hi`.
-function refreshBelow(t: usize, fi: usize, parent: usize, hi: u64): void {
-  if (parent == 0) {
-    refresh(t, fi, 0, 0);
+// Brings the directory up to date after the subtree at one trie position changed.
+// `above` is the node over that position (0 for the root), `now` the node it holds
+// after the change (maybe 0), `hi`/`cidr` the prefix of the node at the top of the
+// change (before or after). Only slots inside that prefix can see a difference; if
+// `above` is /16 or longer no slot's walk gets that far; if the prefix is /16 or
+// longer exactly one slot reaches the position and only its resume node changes.
+function afterChange(t: usize, fi: usize, above: usize, now: usize, hi: u64, cidr: u32): void {
+  const dir = <usize>load<u32>(t + T_DIR + fi);
+  if (dir == 0) return;
+  if (above != 0 && <u32>load<u8>(above, N_CIDR) >= DIR_BITS) return;
+  if (cidr >= DIR_BITS) {
+    const slot = dir + ((<usize>(hi >>> 48)) << 3);
+    store<u64>(slot, (load<u64>(slot) & 0xffffffff) | ((<u64>now) << 32));
     return;
   }
-  const len = <u32>load<u8>(parent, N_CIDR) + 1;
-  if (len <= DIR_BITS) refresh(t, fi, hi, len);
+  fill(dir, <usize>load<u32>(t + T_ROOT + fi), 0, topBits(hi, cidr), cidr);
 }
 
 // ---- trie mutation ----
@@ -459,6 +466,21 @@ function setPeer(t: usize, fi: usize, node: usize, peer: u32): void {
   listAppend(t, node, peer);
 }
 
+// Where a descent for a prefix of `cidr` bits may start: the node its directory
+// slot resumes at, when cidr >= 16 (the nodes above it are all shorter than /16
+// and on the key's path), otherwise the root.
+// @ts-ignore: decorator
+@inline function descentStart(t: usize, fi: usize, hi: u64, cidr: u32): usize {
+  if (cidr >= DIR_BITS) {
+    const dir = <usize>load<u32>(t + T_DIR + fi);
+    if (dir != 0) {
+      const node = <usize>(load<u64>(dir + ((<usize>(hi >>> 48)) << 3)) >>> 32);
+      if (node != 0) return node;
+    }
+  }
+  return <usize>load<u32>(t + T_ROOT + fi);
+}
+
 function insertKey(t: usize, family: u32, hi: u64, lo: u64, cidr: u32, peer: u32): i32 {
   const fi = familyIndex(family);
   hi &= maskHi(cidr);
@@ -472,8 +494,8 @@ function insertKey(t: usize, family: u32, hi: u64, lo: u64, cidr: u32, peer: u32
     setSlots(dir, 0, 0, 0, 0);
   }
 
-  let parent: usize = 0;
-  let node = <usize>load<u32>(t + T_ROOT + fi);
+  let node = descentStart(t, fi, hi, cidr);
+  let parent = node != 0 ? <usize>load<u32>(node, N_PARENT) : 0;
   while (node != 0) {
     const c = <u32>load<u8>(node, N_CIDR);
     if (c > cidr || !matches(node, hi, lo)) break;
@@ -488,6 +510,7 @@ function insertKey(t: usize, family: u32, hi: u64, lo: u64, cidr: u32, peer: u32
   }
 
   const fresh = nodeAlloc(hi, lo, cidr, family);
+  let top = cidr; // length of the node now at the changed position
   if (node == 0) {
     if (parent == 0) store<u32>(t + T_ROOT + fi, <u32>fresh);
     else setChild(parent, bitAt(hi, lo, <u32>load<u8>(parent, N_CIDR)), fresh);
@@ -505,6 +528,7 @@ function insertKey(t: usize, family: u32, hi: u64, lo: u64, cidr: u32, peer: u32
     } else {
       // They diverge at bit `split`: a branch node joins them.
       const branch = nodeAlloc(hi & maskHi(split), lo & maskLo(split), split, family);
+      top = split;
       replaceChild(t, fi, parent, node, branch);
       const b = bitAt(hi, lo, split);
       setChild(branch, b, fresh);
@@ -516,7 +540,7 @@ function insertKey(t: usize, family: u32, hi: u64, lo: u64, cidr: u32, peer: u32
   countAdd(t, fi, 1);
   store<u32>(fresh, peer, N_PEER);
   listAppend(t, fresh, peer);
-  refreshBelow(t, fi, parent, hi);
+  afterChange(t, fi, parent, top == cidr ? fresh : <usize>load<u32>(fresh, N_PARENT), hi, top);
   return 1;
 }
 
@@ -541,7 +565,7 @@ function removeNode(t: usize, node: usize): void {
   if (c0 != 0 || c1 != 0) {
     replaceChild(t, fi, parent, node, c0 | c1);
     nodeRelease(node);
-    refreshBelow(t, fi, parent, hi);
+    afterChange(t, fi, parent, c0 | c1, hi, c);
     return;
   }
   replaceChild(t, fi, parent, node, 0);
@@ -550,16 +574,17 @@ function removeNode(t: usize, node: usize): void {
     // The parent was a branch point and has one child left: splice it out.
     const other = <usize>(load<u32>(parent, N_CHILD) | load<u32>(parent, N_CHILD + 4));
     const grand = <usize>load<u32>(parent, N_PARENT);
+    const pc = <u32>load<u8>(parent, N_CIDR);
     replaceChild(t, fi, grand, parent, other);
     nodeRelease(parent);
-    refreshBelow(t, fi, grand, hi);
+    afterChange(t, fi, grand, other, hi, pc);
   } else {
-    refreshBelow(t, fi, parent, hi);
+    afterChange(t, fi, parent, 0, hi, c);
   }
 }
 
 function findExact(t: usize, family: u32, hi: u64, lo: u64, cidr: u32): usize {
-  let node = <usize>load<u32>(t + T_ROOT + familyIndex(family));
+  let node = descentStart(t, familyIndex(family), hi, cidr);
   while (node != 0) {
     const c = <u32>load<u8>(node, N_CIDR);
     if (c > cidr || !matches(node, hi, lo)) return 0;

@@ -102,11 +102,19 @@ export class NaiveAllowedIps {
   private readonly lists: Record<IpFamily, OracleEntry[]> = { 4: [], 6: [] };
   private seq = 0;
 
+  // Exact-prefix index for insert and remove; lookups never use it.
+  private readonly byKey = new Map<string, OracleEntry>();
+
   private find(family: IpFamily, key: Uint8Array, bits: number): OracleEntry | undefined {
-    return this.lists[family].find((e) => e.bits === bits && e.key.every((b, i) => b === key[i]));
+    return this.byKey.get(`${family}/${bits}/${key.join(".")}`);
+  }
+
+  has(family: IpFamily, bytes: Uint8Array, bits: number): boolean {
+    return this.find(family, masked(bytes, bits), bits) !== undefined;
   }
 
   insert(family: IpFamily, bytes: Uint8Array, bits: number, peer: number): void {
+    this.flat[family] = undefined;
     const key = masked(bytes, bits);
     const existing = this.find(family, key, bits);
     if (existing) {
@@ -129,20 +137,25 @@ export class NaiveAllowedIps {
     let at = list.findIndex((e) => e.bits <= bits);
     if (at === -1) at = list.length;
     list.splice(at, 0, entry);
+    this.byKey.set(`${family}/${bits}/${key.join(".")}`, entry);
   }
 
   remove(family: IpFamily, bytes: Uint8Array, bits: number, peer?: number): boolean {
     const key = masked(bytes, bits);
     const e = this.find(family, key, bits);
     if (!e || (peer !== undefined && e.peer !== peer)) return false;
+    this.flat[family] = undefined;
     this.lists[family].splice(this.lists[family].indexOf(e), 1);
+    this.byKey.delete(`${family}/${bits}/${key.join(".")}`);
     return true;
   }
 
   removePeer(peer: number): number {
+    this.flat = { 4: undefined, 6: undefined };
     let n = 0;
     for (const f of [4, 6] as const) {
       const before = this.lists[f].length;
+      for (const e of this.lists[f]) if (e.peer === peer) this.byKey.delete(`${f}/${e.bits}/${e.key.join(".")}`);
       this.lists[f] = this.lists[f].filter((e) => e.peer !== peer);
       n += before - this.lists[f].length;
     }
@@ -151,13 +164,47 @@ export class NaiveAllowedIps {
 
   /** Peer of the first (longest) matching prefix, or 0. */
   lookup(family: IpFamily, bytes: Uint8Array): number {
+    const flat = this.flatten(family);
+    const n = flat.peers.length;
+    const { words, masks, peers } = flat;
+    if (family === 4) {
+      const a = (bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3];
+      for (let i = 0; i < n; i++) if (((a ^ words[i]) & masks[i]) === 0) return peers[i];
+      return 0;
+    }
     const a = wordsOf(bytes);
-    for (const e of this.lists[family]) {
-      let ok = true;
-      for (let i = 0; i < a.length && ok; i++) ok = ((a[i] ^ e.words[i]) & e.masks[i]) === 0;
-      if (ok) return e.peer;
+    const [a0, a1, a2, a3] = [a[0], a[1], a[2], a[3]];
+    for (let i = 0, j = 0; i < n; i++, j += 4) {
+      if (
+        ((a0 ^ words[j]) & masks[j]) === 0 &&
+        ((a1 ^ words[j + 1]) & masks[j + 1]) === 0 &&
+        ((a2 ^ words[j + 2]) & masks[j + 2]) === 0 &&
+        ((a3 ^ words[j + 3]) & masks[j + 3]) === 0
+      )
+        return peers[i];
     }
     return 0;
+  }
+
+  // The same list packed into typed arrays (rebuilt after a change) so the scan is quick.
+  private flat: Record<IpFamily, { words: Int32Array; masks: Int32Array; peers: Int32Array } | undefined> = {
+    4: undefined,
+    6: undefined,
+  };
+
+  private flatten(family: IpFamily): { words: Int32Array; masks: Int32Array; peers: Int32Array } {
+    let f = this.flat[family];
+    if (f) return f;
+    const list = this.lists[family];
+    const w = family === 4 ? 1 : 4;
+    f = { words: new Int32Array(list.length * w), masks: new Int32Array(list.length * w), peers: new Int32Array(list.length) };
+    list.forEach((e, i) => {
+      f!.words.set(e.words, i * w);
+      f!.masks.set(e.masks, i * w);
+      f!.peers[i] = e.peer;
+    });
+    this.flat[family] = f;
+    return f;
   }
 
   /** A peer's prefixes in the order they were given to it. */
@@ -175,4 +222,20 @@ export class NaiveAllowedIps {
   get size(): number {
     return this.lists[4].length + this.lists[6].length;
   }
+}
+
+/** A minimal IPv4 or IPv6 header carrying `dst` and `src`. */
+export function packetWith(f: IpFamily, dst: Uint8Array, src: Uint8Array): Uint8Array {
+  if (f === 4) {
+    const p = new Uint8Array(20);
+    p[0] = 0x45;
+    p.set(src, 12);
+    p.set(dst, 16);
+    return p;
+  }
+  const p = new Uint8Array(40);
+  p[0] = 0x60;
+  p.set(src, 8);
+  p.set(dst, 24);
+  return p;
 }
