@@ -50,13 +50,12 @@ export function poly1305Blocks(ctx: usize, m: usize, len: usize, hibit: u64): vo
   let h3 = load<u64>(ctx, 64), h4 = load<u64>(ctx, 72);
   const end = m + len;
   while (m < end) {
-    const t0 = <u64>load<u32>(m, 0), t1 = <u64>load<u32>(m, 4);
-    const t2 = <u64>load<u32>(m, 8), t3 = <u64>load<u32>(m, 12);
-    h0 += t0 & MASK26;
-    h1 += ((t0 >> 26) | (t1 << 6)) & MASK26;
-    h2 += ((t1 >> 20) | (t2 << 12)) & MASK26;
-    h3 += ((t2 >> 14) | (t3 << 18)) & MASK26;
-    h4 += (t3 >> 8) | hibit;
+    const lo = load<u64>(m, 0), hi = load<u64>(m, 8);
+    h0 += lo & MASK26;
+    h1 += (lo >> 26) & MASK26;
+    h2 += ((lo >> 52) | (hi << 12)) & MASK26;
+    h3 += (hi >> 14) & MASK26;
+    h4 += (hi >> 40) | hibit;
 
     let d0 = h0 * r0 + h1 * s4 + h2 * s3 + h3 * s2 + h4 * s1;
     let d1 = h0 * r1 + h1 * r0 + h2 * s4 + h3 * s3 + h4 * s2;
