@@ -13,6 +13,12 @@
 //   wgSealInto(key, counter, plaintext, out, offset?) -> bytes written (plaintext.length + 16)
 //   wgOpenInto(key, counter, sealed, out, offset?)    -> plaintext length, or -1 when the tag fails
 // `counter` is a bigint in [0, 2^64) or a non-negative safe integer.
+//
+// Outputs of 65 to 4096 bytes are carved out of a shared 64 KiB ArrayBuffer,
+// as Node's Buffer pool does: a fresh ArrayBuffer per packet costs more than
+// the AEAD itself at packet sizes. Each array's bytes belong to its caller, but
+// `.buffer` is the shared slab: slice() before transferring it. Pass
+// { pooledOutputs: false } to get a standalone ArrayBuffer per output.
 import { assertBytes, type WasmCrypto } from "./types.js";
 import type { WasmCore } from "./wasm.js";
 
@@ -62,7 +68,38 @@ function assertOut(out: unknown, offset: number, need: number): asserts out is U
     throw new RangeError(`out has no room for ${need} bytes at offset ${offset}`);
 }
 
-export function aeadApi(core: WasmCore): AeadApi {
+/** Options of aeadApi. */
+export interface AeadApiOptions {
+  /** Carve 65..4096-byte outputs out of a shared slab (default true). */
+  pooledOutputs?: boolean;
+}
+
+const POOL_BYTES = 64 * 1024;
+const POOL_MAX = 4096;
+// Up to this size V8 keeps typed-array storage on its own heap, which is cheap.
+const ON_HEAP_MAX = 64;
+
+export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
+  const pooled = options.pooledOutputs ?? true;
+  let pool = new ArrayBuffer(0);
+  let poolUsed = 0;
+  /** An owned copy of n bytes of core memory at ptr. */
+  const copyOut = (ptr: number, n: number): Uint8Array => {
+    let out: Uint8Array;
+    if (pooled && n > ON_HEAP_MAX && n <= POOL_MAX) {
+      if (poolUsed + n > pool.byteLength) {
+        pool = new ArrayBuffer(POOL_BYTES);
+        poolUsed = 0;
+      }
+      out = new Uint8Array(pool, poolUsed, n);
+      poolUsed += (n + 7) & ~7;
+    } else {
+      out = new Uint8Array(n);
+    }
+    out.set(core.u8.subarray(ptr, ptr + n));
+    return out;
+  };
+
   const keyPtr = core.global("AEAD_KEY_PTR");
   const noncePtr = core.global("AEAD_NONCE_PTR");
   const tagPtr = core.global("AEAD_TAG_PTR");
@@ -113,7 +150,7 @@ export function aeadApi(core: WasmCore): AeadApi {
         mem.set(aad, aadPtr);
         mem.set(plaintext, ioPtr);
         (x ? seal24 : seal12)(keyPtr, noncePtr, ioPtr, len, aadPtr, aad.length, ioPtr);
-        return core.u8.slice(ioPtr, ioPtr + len + TAG_BYTES);
+        return copyOut(ioPtr, len + TAG_BYTES);
       }
       // Chunked: encrypt and MAC 64 KiB at a time.
       streamed = true;
@@ -147,7 +184,7 @@ export function aeadApi(core: WasmCore): AeadApi {
         mem.set(aad, aadPtr);
         mem.set(sealed, ioPtr);
         const ok = (x ? open24 : open12)(keyPtr, noncePtr, ioPtr, sealed.length, aadPtr, aad.length, ioPtr);
-        return ok === 1 ? core.u8.slice(ioPtr, ioPtr + len) : null;
+        return ok === 1 ? copyOut(ioPtr, len) : null;
       }
       // Chunked: MAC all the ciphertext, check the tag, and only then decrypt.
       streamed = true;
@@ -261,15 +298,35 @@ export function aeadApi(core: WasmCore): AeadApi {
       return open(true, key, nonce24, sealed, aad);
     },
     wgSeal(key, counter, plaintext) {
+      assertBytes("key", key, 32);
       assertBytes("plaintext", plaintext);
-      const out = new Uint8Array(plaintext.length + TAG_BYTES);
-      wgSealInto(key, counter, plaintext, out, 0);
-      return out;
+      const [lo, hi] = counterHalves(counter);
+      const len = plaintext.length;
+      if (len > chunk) return seal(false, key, wgNonce(lo, hi), plaintext, EMPTY);
+      try {
+        const mem = core.u8;
+        mem.set(key, keyPtr);
+        mem.set(plaintext, ioPtr);
+        wgSealRaw(keyPtr, lo, hi, ioPtr, len, ioPtr);
+        return copyOut(ioPtr, len + TAG_BYTES);
+      } finally {
+        wipeKey();
+      }
     },
     wgOpen(key, counter, sealed) {
+      assertBytes("key", key, 32);
       assertSealed(sealed);
-      const out = new Uint8Array(sealed.length - TAG_BYTES);
-      return wgOpenInto(key, counter, sealed, out, 0) < 0 ? null : out;
+      const [lo, hi] = counterHalves(counter);
+      const len = sealed.length - TAG_BYTES;
+      if (len > chunk) return open(false, key, wgNonce(lo, hi), sealed, EMPTY);
+      try {
+        const mem = core.u8;
+        mem.set(key, keyPtr);
+        mem.set(sealed, ioPtr);
+        return wgOpenRaw(keyPtr, lo, hi, ioPtr, sealed.length, ioPtr) === 1 ? copyOut(ioPtr, len) : null;
+      } finally {
+        wipeKey();
+      }
     },
     wgSealInto,
     wgOpenInto,
