@@ -13,7 +13,7 @@ const rfc = JSON.parse(readFileSync(new URL("rfc7693.json", vectorsDir), "utf8")
 const kat = JSON.parse(readFileSync(new URL("blake2s-kat.json", vectorsDir), "utf8"));
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const unhex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
+const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
 const seq = (n: number) => Uint8Array.from({ length: n }, (_, i) => i & 0xff);
 
 /** Deterministic test data (xorshift32), so a failure reproduces. */

@@ -16,7 +16,7 @@ const vectors = JSON.parse(readFileSync(new URL("../vectors/wg-kdf.json", import
 }[];
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const unhex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
+const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
 
 function rngBytes(seed: number) {
   let s = seed >>> 0;

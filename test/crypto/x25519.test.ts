@@ -17,7 +17,7 @@ const wycheproof = JSON.parse(readFileSync(new URL("wycheproof-x25519.json", vec
 };
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const unhex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
+const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
 const b64u = (b: Uint8Array) => Buffer.from(b).toString("base64url");
 const ZERO32 = "00".repeat(32);
 
