@@ -73,7 +73,7 @@ export const nobleCrypto: WasmCrypto = Object.freeze({
     // WireGuard's KDFn (whitepaper §5.4): HMAC-BLAKE2s extract, then expand one block at a time.
     const secret = hmacBlake2s(chainingKey, input);
     const outputs: Uint8Array[] = [];
-    let previous = EMPTY;
+    let previous: Uint8Array = EMPTY;
     for (let i = 1; i <= n; i++) {
       const block = new Uint8Array(previous.length + 1);
       block.set(previous);
