@@ -46,7 +46,7 @@ import { RateLimiter } from "./ratelimiter.js";
 import {
   checkInnerPacket,
   decapsulate,
-  encapsulate,
+  encapsulateBatch,
   Keypair,
   wantsRekeyAfterReceive,
   wantsRekeyAfterSend,
@@ -335,12 +335,19 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
    * handshake is started; the staged packets go out once a session exists.
    */
   send(now: number, peer: NoisePeer, packet: Uint8Array): NoiseAction<S>[] {
+    return this.sendBatch(now, peer, [packet]);
+  }
+
+  /** Sends several IP packets to one peer; they are sealed together, with consecutive counters. */
+  sendBatch(now: number, peer: NoisePeer, packets: readonly Uint8Array[]): NoiseAction<S>[] {
     const out: NoiseAction<S>[] = [];
     if (peer.removed) return out;
-    peer.staged.push(packet);
-    while (peer.staged.length > MAX_STAGED_PACKETS) {
-      peer.staged.shift();
-      this.drop(out, "stagedOverflow", peer);
+    peer.staged.push(...packets);
+    // The kernel drops the oldest beyond the limit.
+    const excess = peer.staged.length - MAX_STAGED_PACKETS;
+    if (excess > 0) {
+      peer.staged.splice(0, excess);
+      for (let i = 0; i < excess; i++) this.drop(out, "stagedOverflow", peer);
     }
     this.sendStagedPackets(now, peer, out);
     return out;
@@ -527,19 +534,18 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
       return this.sendQueuedHandshakeInitiation(now, peer, false, out);
     }
     const packets = peer.staged;
-    const counters: bigint[] = [];
+    const firstCounter = keypair.sendCounter;
     for (let i = 0; i < packets.length; i++) {
-      const counter = keypair.takeCounter();
       // Out of counters: keep the packets for the next session.
-      if (counter === null) return this.sendQueuedHandshakeInitiation(now, peer, false, out);
-      counters.push(counter);
+      if (keypair.takeCounter() === null) return this.sendQueuedHandshakeInitiation(now, peer, false, out);
     }
     peer.staged = [];
     peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveInterval);
     peer.timers.anyAuthenticatedPacketSent();
+    const datagrams = encapsulateBatch(this.primitives, keypair, firstCounter, packets, this.mtu);
     let dataSent = false;
     for (let i = 0; i < packets.length; i++) {
-      this.transmit(peer, encapsulate(this.primitives, keypair, counters[i], packets[i], this.mtu), out);
+      this.transmit(peer, datagrams[i], out);
       if (packets[i].length > 0) dataSent = true;
     }
     if (dataSent) peer.timers.dataSent(now);

@@ -190,6 +190,24 @@ export function encapsulate(
   return serializeData(keypair.remoteIndex, counter, sealed);
 }
 
+/**
+ * Seals packets on one keypair with consecutive counters from `firstCounter`.
+ * This is the seam for a batched seal (many packets per WebAssembly call);
+ * for now it seals one at a time.
+ */
+export function encapsulateBatch(
+  primitives: NoisePrimitives,
+  keypair: Keypair,
+  firstCounter: bigint,
+  packets: readonly Uint8Array[],
+  mtu: number,
+): Uint8Array[] {
+  const out: Uint8Array[] = new Array(packets.length);
+  for (let i = 0; i < packets.length; i++)
+    out[i] = encapsulate(primitives, keypair, firstCounter + BigInt(i), packets[i], mtu);
+  return out;
+}
+
 /** Opens a data message: its padded plaintext, or null when it does not authenticate. */
 export function decapsulate(primitives: NoisePrimitives, keypair: Keypair, msg: DataMessage): Uint8Array | null {
   return primitives.openTransport(keypair.receiveKey, msg.counter, msg.encrypted);

@@ -192,6 +192,22 @@ describe.each(impls)("handshake ($name)", ({ crypto }) => {
     });
   });
 
+  it("simultaneous initiations from both sides converge on one working session", () => {
+    const pair = new Pair(crypto);
+    pair.send(pair.a, ipv4Packet(1));
+    pair.send(pair.b, ipv4Packet(2));
+    pair.flush();
+    // Each side answered the other's initiation, which replaced its own: both responses name a stale index.
+    expect(pair.a.device.drops.unknownIndex + pair.b.device.drops.unknownIndex).toBe(2);
+    pair.advance(20_000);
+    expect(pair.a.delivered.length).toBe(1);
+    expect(pair.b.delivered.length).toBe(1);
+    pair.send(pair.a, ipv4Packet(3));
+    pair.send(pair.b, ipv4Packet(4));
+    pair.flush();
+    expect([pair.a.delivered.length, pair.b.delivered.length]).toEqual([2, 2]);
+  });
+
   it("rejects a replayed initiation after authentication and keeps the session", () => {
     const pair = new Pair(crypto);
     pair.handshake();

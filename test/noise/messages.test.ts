@@ -12,6 +12,7 @@ import {
   serializeInitiation,
   serializeResponse,
 } from "../../bindings/noise/messages.js";
+import { compareTimestamps, tai64n } from "../../bindings/noise/tai64n.js";
 
 const filled = (n: number, start: number) => Uint8Array.from({ length: n }, (_, i) => (start + i) & 0xff);
 const withType = (len: number, type: number) => {
@@ -137,5 +138,24 @@ describe("serialize and parse", () => {
       }),
     ).toThrow(/ephemeral/);
     expect(() => serializeData(0, 0n, new Uint8Array(15))).toThrow(TypeError);
+  });
+});
+
+describe("TAI64N", () => {
+  const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+  it("labels the Unix epoch 2^62 + 10 and rounds nanoseconds down to 2^24", () => {
+    expect(hexOf(tai64n(0))).toBe("400000000000000a" + "00000000");
+    // 1 700 000 000.123 s: 123 000 000 ns rounds down to 7 × 2^24 = 117 440 512 = 0x07000000.
+    expect(hexOf(tai64n(1_700_000_000_123))).toBe((0x400000000000000an + 1_700_000_000n).toString(16) + "07000000");
+    expect(hexOf(tai64n(1_700_000_000_999.9))).toBe((0x400000000000000an + 1_700_000_000n).toString(16) + "3b000000");
+  });
+
+  it("orders stamps by time, equal within one 16.7 ms step", () => {
+    const t = 1_700_000_000_000;
+    expect(compareTimestamps(tai64n(t), tai64n(t + 16))).toBe(0);
+    expect(compareTimestamps(tai64n(t), tai64n(t + 17))).toBeLessThan(0);
+    expect(compareTimestamps(tai64n(t + 1000), tai64n(t + 999))).toBeGreaterThan(0);
+    expect(compareTimestamps(tai64n(t), new Uint8Array(12))).toBeGreaterThan(0);
   });
 });

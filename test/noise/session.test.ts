@@ -90,6 +90,25 @@ describe.each(impls)("transport ($name)", ({ crypto }) => {
     expect(b.peer.rxBytes).toBe(148 + 32);
   });
 
+  it("seals a batch with consecutive counters, and keeps at most 128 packets waiting", () => {
+    const pair = new Pair(crypto);
+    pair.handshake();
+    const counters = pair.a.device
+      .sendBatch(pair.clock.now, pair.a.peer, [ipv4Packet(1), ipv4Packet(2), ipv4Packet(3)])
+      .flatMap((x) => (x.type === "send" ? [new DataView(x.datagram.buffer).getBigUint64(8, true)] : []));
+    expect(counters).toEqual([1n, 2n, 3n]);
+
+    const lonely = new Pair(crypto);
+    lonely.filter = () => false;
+    const packets = Array.from({ length: 130 }, (_, i) => ipv4Packet(i));
+    lonely.a.device.sendBatch(lonely.clock.now, lonely.a.peer, packets.slice(0, 100));
+    const out = lonely.a.device.sendBatch(lonely.clock.now, lonely.a.peer, packets.slice(100));
+    expect(count(out, "drop")).toBe(2);
+    expect(lonely.a.device.drops.stagedOverflow).toBe(2);
+    expect(lonely.a.peer.staged[0]).toBe(packets[2]); // the oldest went first
+    expect(lonely.a.peer.staged.length).toBe(128);
+  });
+
   it("delivers IPv4 and IPv6 packets without their padding", () => {
     const pair = new Pair(crypto);
     pair.handshake();
