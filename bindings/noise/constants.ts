@@ -115,7 +115,7 @@ export const REPLAY_WORD_BITS = 64;
 /** Counters this far behind the highest seen are still accepted once (8128). */
 export const REPLAY_WINDOW_SIZE = REPLAY_BITMAP_BITS - REPLAY_WORD_BITS;
 
-/** Packets held per peer while waiting for a session; the oldest is dropped beyond this (kernel MAX_STAGED_PACKETS). */
+/** Packets held per peer while waiting for a session; the oldest are dropped beyond this (kernel MAX_STAGED_PACKETS). */
 export const MAX_STAGED_PACKETS = 128;
 
 /** Handshake messages per second each source may send while under load (kernel ratelimiter.c). */

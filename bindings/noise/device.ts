@@ -205,14 +205,17 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
    * and wireguard-go: a peer whose public key equals the new public key is
    * removed (and returned), and every other peer's sessions stop sending and
    * its handshake is reset, so new handshakes use the new key at once.
+   * Pass `now` when the interface is up: if this gives the device its first
+   * key, packets staged meanwhile are sent (their handshakes start).
    */
-  setPrivateKey(privateKey: Uint8Array | null): NoisePeer[] {
+  setPrivateKey(privateKey: Uint8Array | null, now?: number): { removed: NoisePeer[]; actions: NoiseAction<S>[] } {
+    const removed: NoisePeer[] = [];
+    const actions: NoiseAction<S>[] = [];
     if (privateKey) checkKey("privateKey", privateKey);
     const key = privateKey && !isZero(privateKey) ? clampPrivateKey(privateKey.slice()) : null;
-    if (key && this.identity && equalBytes(key, this.identity.privateKey)) return [];
-    if (!key && !this.identity) return [];
+    if (key && this.identity && equalBytes(key, this.identity.privateKey)) return { removed, actions };
+    if (!key && !this.identity) return { removed, actions };
     const publicKey = key ? this.primitives.publicKey(key) : null;
-    const removed: NoisePeer[] = [];
     if (publicKey) {
       const self = this.peerMap.get(keyId(publicKey));
       if (self) {
@@ -220,14 +223,16 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
         removed.push(self);
       }
     }
+    const firstKey = !this.identity && key !== null;
     this.identity?.privateKey.fill(0);
     this.identity = key && publicKey ? { privateKey: key, publicKey } : null;
     this.cookieChecker.setPublicKey(publicKey);
     for (const peer of this.peerMap.values()) {
       peer.handshake.precomputeStaticStatic(this.primitives, this.identity);
       this.expireCurrentKeypairs(peer);
+      if (firstKey && now !== undefined) this.sendStagedPackets(now, peer, actions);
     }
-    return removed;
+    return { removed, actions };
   }
 
   /**
@@ -291,6 +296,24 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
   }
 
   /**
+   * The interface came up (kernel wg_open): send what was staged, and a first
+   * keepalive to peers with persistent keepalive.
+   */
+  up(now: number): NoiseAction<S>[] {
+    const out: NoiseAction<S>[] = [];
+    for (const peer of this.peerMap.values()) {
+      this.sendStagedPackets(now, peer, out);
+      if (peer.persistentKeepaliveInterval > 0) this.sendKeepalive(now, peer, out);
+    }
+    return out;
+  }
+
+  /** The interface went down (kernel wg_stop): every peer is reset. */
+  down(): void {
+    for (const peer of this.peerMap.values()) this.resetPeer(peer);
+  }
+
+  /**
    * Forgets a peer's sessions, handshake, timers and staged packets, as the
    * kernel does for every peer when the interface goes down.
    */
@@ -342,13 +365,13 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
   sendBatch(now: number, peer: NoisePeer, packets: readonly Uint8Array[]): NoiseAction<S>[] {
     const out: NoiseAction<S>[] = [];
     if (peer.removed) return out;
-    peer.staged.push(...packets);
-    // The kernel drops the oldest beyond the limit.
+    // Like the kernel, trim the oldest before adding, so a batch is never cut.
     const excess = peer.staged.length - MAX_STAGED_PACKETS;
     if (excess > 0) {
       peer.staged.splice(0, excess);
       for (let i = 0; i < excess; i++) this.drop(out, "stagedOverflow", peer);
     }
+    peer.staged.push(...packets);
     this.sendStagedPackets(now, peer, out);
     return out;
   }

@@ -78,7 +78,10 @@ export class Keypair {
   }
 }
 
-/** After sending: rekey when the key has sent too much, or (initiator only) is 120 s old (kernel send.c keep_key_fresh). */
+/**
+ * After sending: rekey when the key has sent too much, or (initiator only)
+ * is 120 s old (kernel send.c keep_key_fresh).
+ */
 export function wantsRekeyAfterSend(keypair: Keypair | undefined, now: number): boolean {
   return (
     keypair !== undefined &&
@@ -88,7 +91,10 @@ export function wantsRekeyAfterSend(keypair: Keypair | undefined, now: number): 
   );
 }
 
-/** After receiving: the initiator rekeys once its key is 165 s old, so the session never lapses (kernel receive.c keep_key_fresh). */
+/**
+ * After receiving: the initiator rekeys once its key is 165 s old, so the
+ * session never lapses (kernel receive.c keep_key_fresh).
+ */
 export function wantsRekeyAfterReceive(keypair: Keypair | undefined, now: number): boolean {
   return (
     keypair !== undefined &&
@@ -147,7 +153,7 @@ export class Keypairs {
     return true;
   }
 
-  /** Stops sending on current and next, as after a private key change (kernel wg_noise_expire_current_peer_keypairs). */
+  /** Stops sending on current and next, as after a private key change (kernel expire_current_peer_keypairs). */
   expireSending(): void {
     if (this.next) this.next.sendValid = false;
     if (this.current) this.current.sendValid = false;

@@ -360,7 +360,7 @@ describe.each(impls)("handshake ($name)", ({ crypto }) => {
     const { a, b } = pair;
     const old = b.peer.keypairs.current!;
     const newKey = randomBytes(pair.random, 32);
-    expect(b.device.setPrivateKey(newKey)).toEqual([]);
+    expect(b.device.setPrivateKey(newKey).removed).toEqual([]);
     expect(old.sendValid).toBe(false);
     // Receiving on the old session still works; sending now needs a handshake.
     pair.send(a, ipv4Packet(5));
@@ -378,7 +378,7 @@ describe.each(impls)("handshake ($name)", ({ crypto }) => {
     expect(a.delivered.length).toBe(1);
 
     // Taking a peer's private key removes that peer.
-    expect(b.device.setPrivateKey(a.privateKey)).toEqual([b.peer]);
+    expect(b.device.setPrivateKey(a.privateKey).removed).toEqual([b.peer]);
     expect(b.peer.removed).toBe(true);
     expect([...b.device.peers]).toEqual([]);
     expect(b.device.addPeer(b.device.publicKey!)).toBeNull();

@@ -102,11 +102,13 @@ describe.each(impls)("transport ($name)", ({ crypto }) => {
     lonely.filter = () => false;
     const packets = Array.from({ length: 130 }, (_, i) => ipv4Packet(i));
     lonely.a.device.sendBatch(lonely.clock.now, lonely.a.peer, packets.slice(0, 100));
-    const out = lonely.a.device.sendBatch(lonely.clock.now, lonely.a.peer, packets.slice(100));
+    lonely.a.device.sendBatch(lonely.clock.now, lonely.a.peer, packets.slice(100));
+    expect(lonely.a.peer.staged.length).toBe(130); // a batch is never cut
+    const out = lonely.a.device.send(lonely.clock.now, lonely.a.peer, ipv4Packet(1));
     expect(count(out, "drop")).toBe(2);
     expect(lonely.a.device.drops.stagedOverflow).toBe(2);
     expect(lonely.a.peer.staged[0]).toBe(packets[2]); // the oldest went first
-    expect(lonely.a.peer.staged.length).toBe(128);
+    expect(lonely.a.peer.staged.length).toBe(129);
   });
 
   it("delivers IPv4 and IPv6 packets without their padding", () => {
@@ -203,5 +205,43 @@ describe.each(impls)("transport ($name)", ({ crypto }) => {
     const kb = pair.b.peer.keypairs.current!;
     kb.sendCounter = REKEY_AFTER_MESSAGES;
     expect(count(pair.send(pair.b, ipv4Packet(1)), "handshakeInitiated")).toBe(1);
+  });
+});
+
+describe.each(impls)("device lifecycle ($name)", ({ crypto }) => {
+  it("packets staged before the first private key go out once it is set while up", () => {
+    const pair = new Pair(crypto);
+    const { a, b } = pair;
+    a.device.setPrivateKey(null);
+    expect(a.device.publicKey).toBeNull();
+    expect(pair.send(a, ipv4Packet(5))).toEqual([]); // no key: nothing can be sent
+    expect(a.peer.staged.length).toBe(1);
+    const { removed, actions } = a.device.setPrivateKey(a.privateKey, pair.clock.now);
+    expect(removed).toEqual([]);
+    pair.apply(a, actions);
+    expect(count(actions, "handshakeInitiated")).toBe(1);
+    pair.flush();
+    expect(b.delivered.length).toBe(1);
+  });
+
+  it("down forgets sessions, staged packets and timers; up sends persistent keepalives", () => {
+    const pair = new Pair(crypto, { persistentKeepaliveA: 25 });
+    const { a, b } = pair;
+    pair.handshake();
+    pair.filter = () => false;
+    pair.send(a, ipv4Packet(1));
+    pair.lose();
+    pair.filter = undefined;
+    a.device.down();
+    expect(a.peer.keypairs.all()).toEqual([]);
+    expect(a.device.nextDeadline()).toBe(Infinity);
+    pair.send(b, ipv4Packet(2));
+    pair.flush();
+    expect(a.device.drops.unknownIndex).toBe(1);
+    pair.clock.advance(1000); // (an initiation in the same 16 ms would carry the same timestamp)
+    const out = pair.apply(a, a.device.up(pair.clock.now));
+    expect(out.map((x) => x.type)).toEqual(["send", "handshakeInitiated"]);
+    pair.flush();
+    expect(count(b.actions, "keepaliveReceived")).toBe(1);
   });
 });
