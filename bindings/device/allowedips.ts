@@ -93,6 +93,7 @@ function checkPeer(peer: number): void {
 
 function toPrefix(prefix: string | Prefix): Prefix {
   if (typeof prefix === "string") return parsePrefix(prefix);
+  if (prefix.family !== 4 && prefix.family !== 6) throw new TypeError(`prefix family must be 4 or 6, got ${prefix.family}`);
   const max = prefix.family === 4 ? 32 : 128;
   if (prefix.bytes.length !== (prefix.family === 4 ? 4 : 16))
     throw new TypeError(`an IPv${prefix.family} prefix needs ${prefix.family === 4 ? 4 : 16} address bytes`);
