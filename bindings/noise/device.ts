@@ -72,7 +72,7 @@ export type DropReason =
   | "stagedOverflow" // outgoing packet dropped: too many waiting for a session
   | "stagedPurged"; // outgoing packet dropped: the handshake gave up
 
-export const DROP_REASONS: readonly DropReason[] = [
+export const DROP_REASONS = [
   "truncated",
   "unknownType",
   "wrongSize",
@@ -97,7 +97,11 @@ export const DROP_REASONS: readonly DropReason[] = [
   "allowedIpsMismatch",
   "stagedOverflow",
   "stagedPurged",
-];
+] as const satisfies readonly DropReason[];
+
+// Fails to compile if a DropReason is missing from DROP_REASONS.
+type Exhaustive<T extends never> = T;
+export type _AllDropReasonsListed = Exhaustive<Exclude<DropReason, (typeof DROP_REASONS)[number]>>;
 
 /** What the caller must do, in order. */
 export type NoiseAction<S extends SourceAddress = SourceAddress> =
