@@ -112,7 +112,7 @@ describe("two devices over fakes", () => {
     for (let i = 0; i < packets.length; i += 50) p.tunA.inject(...packets.slice(i, i + 50));
     const got = await p.tunB.waitWritten(packets.length, 10_000);
     expect(sameBytes(got, packets)).toBe(true);
-    const back = packets.map((x, i) => ping4("10.0.0.2", "10.0.0.1", i, x.subarray(28)));
+    const back = packets.map((x, i) => ping4("10.0.0.2", "10.0.0.1", i, x.slice(28)));
     p.tunB.inject(...back);
     expect(sameBytes(await p.tunA.waitWritten(back.length, 10_000), back)).toBe(true);
   });
