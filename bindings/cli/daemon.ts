@@ -131,11 +131,14 @@ async function daemonize(iface: string, env: NodeJS.ProcessEnv, log: Logger): Pr
     }
   }
   const childEnv = { ...env, WG_PROCESS_FOREGROUND: "1", ...(tun ? { WG_TUN_FD: "3" } : {}) };
-  const quiet = parseLogLevel(env.LOG_LEVEL) === "silent";
+  // As wireguard-go: the daemon keeps our stdout/stderr only when LOG_LEVEL asks for logs;
+  // otherwise a caller reading our output (wg-quick, a test) would wait for it forever.
+  const keepOutput = env.LOG_LEVEL !== undefined && env.LOG_LEVEL !== "" && parseLogLevel(env.LOG_LEVEL) !== "silent";
+  const out = keepOutput ? "inherit" : "ignore";
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1], iface], {
     env: childEnv,
     detached: true,
-    stdio: ["ignore", quiet ? "ignore" : "inherit", quiet ? "ignore" : "inherit", tun ? tun.fd : "ignore", "ipc"],
+    stdio: ["ignore", out, out, tun ? tun.fd : "ignore", "ipc"],
   });
   const status = await new Promise<number>((resolve) => {
     child.once("message", (m: { ready?: boolean; error?: string }) => {
