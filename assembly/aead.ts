@@ -31,7 +31,7 @@ import {
 // Sizes and constants of the two primitives' working state.
 const CHACHA20_STATE_BYTES: usize = 64;
 const POLY1305_CTX_BYTES: usize = 128;
-const POLY1305_HIBIT: u64 = 1 << 24;
+const POLY1305_HIBIT: u64 = 1;
 
 /** Size of the I/O scratch region: 64 KiB of payload plus a 16-byte tag. */
 export const AEAD_IO_SIZE: i32 = 65536 + 16;
