@@ -88,7 +88,9 @@ function cases(size: number): Case[] {
     out.push({
       name: `wasmguard ${build} (JS API)`,
       seal: () => api.chacha20poly1305Seal(key, nonce, pt, empty),
-      open: () => api.chacha20poly1305Open(key, nonce, sealed, empty),
+      open: () => {
+        if (api.chacha20poly1305Open(key, nonce, sealed, empty) === null) throw new Error("open failed");
+      },
     });
     if (size <= 65536) {
       // Raw export: inputs already in WASM memory, no copies at all. The raw
@@ -114,10 +116,13 @@ function cases(size: number): Case[] {
       });
     }
     if (size === 1420) {
+      const wgSealed = api.wgSeal(key, 12345n, pt);
       out.push({
         name: `wasmguard ${build} (wgSeal/wgOpen)`,
         seal: () => api.wgSeal(key, 12345n, pt),
-        open: () => api.wgOpen(key, 12345n, sealed),
+        open: () => {
+          if (api.wgOpen(key, 12345n, wgSealed) === null) throw new Error("wgOpen failed");
+        },
       });
     }
   }
