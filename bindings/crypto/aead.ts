@@ -4,7 +4,8 @@
 // and a 64 KiB + 16 I/O region), the core seals or opens in place, and the
 // result is copied out. Larger inputs go through the core's streaming calls
 // in 64 KiB chunks; an open then MACs every chunk, checks the tag, and only
-// then decrypts. The key scratch is zeroed after every call.
+// then decrypts. The core zeroes the key scratch as soon as it has loaded the
+// key (and this file zeroes it too if a call throws before that).
 //
 // Besides the four WasmCrypto methods this exports WireGuard's transport form
 // (nonce = 4 zero bytes || little-endian 64-bit counter, empty AAD):
@@ -127,6 +128,7 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
   const streamDecrypt = core.fn<(src: number, len: number, dst: number) => void>("aead_stream_decrypt");
   const streamWipe = core.fn<() => void>("aead_stream_wipe");
 
+  // Normally the core has already zeroed the key scratch; this covers a call that throws first.
   const wipeKey = (mem: Uint8Array): void => {
     mem.fill(0, keyPtr, keyPtr + 32);
   };
@@ -167,9 +169,11 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
       streamFinal(tagPtr);
       out.set(mem.subarray(tagPtr, tagPtr + TAG_BYTES), len);
       return out;
+    } catch (e) {
+      wipeKey(mem);
+      throw e;
     } finally {
       if (streamed) streamWipe();
-      wipeKey(mem);
     }
   }
 
@@ -205,9 +209,11 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
         out.set(mem.subarray(ioPtr, ioPtr + n), off);
       }
       return out;
+    } catch (e) {
+      wipeKey(mem);
+      throw e;
     } finally {
       if (streamed) streamWipe();
-      wipeKey(mem);
     }
   }
 
@@ -239,8 +245,9 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
       wgSealRaw(keyPtr, lo, hi, ioPtr, len, ioPtr);
       out.set(mem.subarray(ioPtr, ioPtr + len + TAG_BYTES), offset);
       return len + TAG_BYTES;
-    } finally {
+    } catch (e) {
       wipeKey(mem);
+      throw e;
     }
   }
 
@@ -263,8 +270,9 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
       if (wgOpenRaw(keyPtr, lo, hi, ioPtr, sealed.length, ioPtr) !== 1) return -1;
       out.set(mem.subarray(ioPtr, ioPtr + len), offset);
       return len;
-    } finally {
+    } catch (e) {
       wipeKey(mem);
+      throw e;
     }
   }
 
@@ -309,8 +317,9 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
         mem.set(plaintext, ioPtr);
         wgSealRaw(keyPtr, lo, hi, ioPtr, len, ioPtr);
         return copyOut(mem, ioPtr, len + TAG_BYTES);
-      } finally {
+      } catch (e) {
         wipeKey(mem);
+        throw e;
       }
     },
     wgOpen(key, counter, sealed) {
@@ -324,8 +333,9 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
         mem.set(key, keyPtr);
         mem.set(sealed, ioPtr);
         return wgOpenRaw(keyPtr, lo, hi, ioPtr, sealed.length, ioPtr) === 1 ? copyOut(mem, ioPtr, len) : null;
-      } finally {
+      } catch (e) {
         wipeKey(mem);
+        throw e;
       }
     },
     wgSealInto,

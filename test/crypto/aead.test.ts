@@ -205,6 +205,22 @@ describe.each(BUILDS)("AEAD (%s build)", (build) => {
       }
     });
 
+    it("zeroes the key scratch after loading a key from it, and leaves keys elsewhere alone", () => {
+      const seal = raw.fn("chacha20poly1305_seal"), wgOpen = raw.fn("aead_wg_open");
+      const scratch = raw.core.global("AEAD_KEY_PTR"), N = raw.io, BUF = raw.io + 64, OWN = raw.io + 8192;
+      const key = r.bytes(32);
+      raw.put(scratch, key);
+      seal(scratch, N, BUF, 100, 0, 0, BUF);
+      expect(keyWiped()).toBe(true);
+      raw.put(scratch, key);
+      wgOpen(scratch, 1, 0, BUF, 116, BUF);
+      expect(keyWiped()).toBe(true);
+      raw.put(OWN, key);
+      seal(OWN, N, BUF, 100, 0, 0, BUF);
+      wgOpen(OWN, 1, 0, BUF, 116, BUF);
+      expect(hex(raw.get(OWN, 32))).toBe(hex(key));
+    });
+
     it("seal and open beyond the stitched-open keystream buffer (raw export, grown memory)", () => {
       const seal = raw.fn("chacha20poly1305_seal"), open = raw.fn("chacha20poly1305_open");
       const base = raw.core.exports.memory.grow(4) * 65536;
