@@ -1,18 +1,22 @@
-// Poly1305 (RFC 8439 §2.5): the accumulator h and the clamped key r are held
-// as five 26-bit limbs, so every limb product fits in an i64 with room for the
-// sums (h < 2^27 per limb after a block is added, r < 2^26, 5r < 2^29).
+// Poly1305 (RFC 8439 §2.5) in radix 2^32: h = h0 + h1·2^32 + h2·2^64 + h3·2^96
+// + h4·2^128 and r = r0 + r1·2^32 + r2·2^64 + r3·2^96, all in i64 locals.
+// Clamping leaves every r limb below 2^28 and r1..r3 divisible by 4, so a
+// product that wraps past 2^128 folds back exactly as h_i · (5·r_j/4)
+// (because 2^130 ≡ 5 mod p), each limb product stays below 2^62 and a sum of
+// five below 2^64. That is 20 multiplications per block, against 25 with
+// 26-bit limbs, and the message words need no splitting.
 //
 // Context layout (8-byte aligned, 128 bytes):
-//   0  r0..r4  (u64 each)      40  h0..h4 (u64 each)
+//   0  r0..r3  (u64 each)      32  h0..h4 (u64 each)
 //   80 s (16 bytes, the pad)   96  partial block buffer (16 bytes)
 //   112 bytes buffered (u32)
 
 /** Size of a Poly1305 context. */
 const CTX_BYTES: usize = 128;
 
-const MASK26: u64 = 0x3ffffff;
-/** The 2^128 bit of a full 16-byte block, at the top limb's scale. */
-const HIBIT: u64 = 1 << 24;
+const M32: u64 = 0xffffffff;
+/** The 2^128 bit of a full 16-byte block, as it is added to h4. */
+const HIBIT: u64 = 1;
 
 // Context for the raw incremental exports (the AEAD uses its own).
 const RAW_CTX: usize = memory.data(128, 16);
@@ -21,17 +25,12 @@ const PAD_BLOCK: usize = memory.data(16, 16);
 
 /** Starts a MAC with a 32-byte one-time key (r || s). */
 export function poly1305Init(ctx: usize, key: usize): void {
-  // clamp(r) = r & 0x0ffffffc0ffffffc0ffffffc0fffffff, then split into 26-bit limbs
-  const w0 = <u64>(load<u32>(key, 0) & 0x0fffffff);
-  const w1 = <u64>(load<u32>(key, 4) & 0x0ffffffc);
-  const w2 = <u64>(load<u32>(key, 8) & 0x0ffffffc);
-  const w3 = <u64>(load<u32>(key, 12) & 0x0ffffffc);
-  store<u64>(ctx, w0 & MASK26, 0);
-  store<u64>(ctx, ((w0 >> 26) | (w1 << 6)) & MASK26, 8);
-  store<u64>(ctx, ((w1 >> 20) | (w2 << 12)) & MASK26, 16);
-  store<u64>(ctx, ((w2 >> 14) | (w3 << 18)) & MASK26, 24);
-  store<u64>(ctx, w3 >> 8, 32);
-  memory.fill(ctx + 40, 0, 40);
+  // clamp(r) = r & 0x0ffffffc0ffffffc0ffffffc0fffffff
+  store<u64>(ctx, <u64>(load<u32>(key, 0) & 0x0fffffff), 0);
+  store<u64>(ctx, <u64>(load<u32>(key, 4) & 0x0ffffffc), 8);
+  store<u64>(ctx, <u64>(load<u32>(key, 8) & 0x0ffffffc), 16);
+  store<u64>(ctx, <u64>(load<u32>(key, 12) & 0x0ffffffc), 24);
+  memory.fill(ctx + 32, 0, 48);
   store<u64>(ctx, load<u64>(key, 16), 80);
   store<u64>(ctx, load<u64>(key, 24), 88);
   memory.fill(ctx + 96, 0, 16);
@@ -39,41 +38,41 @@ export function poly1305Init(ctx: usize, key: usize): void {
 }
 
 /**
- * Absorbs `len` bytes (a multiple of 16) as full blocks. `hibit` is
- * 1 << 24 (the 2^128 bit) for ordinary blocks, 0 for a final block already padded with 0x01.
+ * Absorbs `len` bytes (a multiple of 16) as full blocks. `hibit` is 1 (the
+ * 2^128 bit) for ordinary blocks, 0 for a final block already padded with 0x01.
  */
 export function poly1305Blocks(ctx: usize, m: usize, len: usize, hibit: u64): void {
-  const r0 = load<u64>(ctx, 0), r1 = load<u64>(ctx, 8), r2 = load<u64>(ctx, 16);
-  const r3 = load<u64>(ctx, 24), r4 = load<u64>(ctx, 32);
-  const s1 = r1 * 5, s2 = r2 * 5, s3 = r3 * 5, s4 = r4 * 5;
-  let h0 = load<u64>(ctx, 40), h1 = load<u64>(ctx, 48), h2 = load<u64>(ctx, 56);
-  let h3 = load<u64>(ctx, 64), h4 = load<u64>(ctx, 72);
+  const r0 = load<u64>(ctx, 0), r1 = load<u64>(ctx, 8), r2 = load<u64>(ctx, 16), r3 = load<u64>(ctx, 24);
+  const s1 = r1 + (r1 >> 2), s2 = r2 + (r2 >> 2), s3 = r3 + (r3 >> 2);
+  let h0 = load<u64>(ctx, 32), h1 = load<u64>(ctx, 40), h2 = load<u64>(ctx, 48);
+  let h3 = load<u64>(ctx, 56), h4 = load<u64>(ctx, 64);
   const end = m + len;
   while (m < end) {
-    const lo = load<u64>(m, 0), hi = load<u64>(m, 8);
-    h0 += lo & MASK26;
-    h1 += (lo >> 26) & MASK26;
-    h2 += ((lo >> 52) | (hi << 12)) & MASK26;
-    h3 += (hi >> 14) & MASK26;
-    h4 += (hi >> 40) | hibit;
+    // h < 2^33 per limb (h4 <= 4) after this
+    h0 += <u64>load<u32>(m, 0);
+    h1 += <u64>load<u32>(m, 4);
+    h2 += <u64>load<u32>(m, 8);
+    h3 += <u64>load<u32>(m, 12);
+    h4 += hibit;
 
-    let d0 = h0 * r0 + h1 * s4 + h2 * s3 + h3 * s2 + h4 * s1;
-    let d1 = h0 * r1 + h1 * r0 + h2 * s4 + h3 * s3 + h4 * s2;
-    let d2 = h0 * r2 + h1 * r1 + h2 * r0 + h3 * s4 + h4 * s3;
-    let d3 = h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * s4;
-    let d4 = h0 * r4 + h1 * r3 + h2 * r2 + h3 * r1 + h4 * r0;
+    const d0 = h0 * r0 + h1 * s3 + h2 * s2 + h3 * s1;
+    let d1 = h0 * r1 + h1 * r0 + h2 * s3 + h3 * s2 + h4 * s1;
+    let d2 = h0 * r2 + h1 * r1 + h2 * r0 + h3 * s3 + h4 * s2;
+    let d3 = h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * s3;
+    let d4 = h4 * r0;
 
-    // Partial reduction mod 2^130-5: limbs end below 2^26 except h1 (< 2^26 + 2^6).
-    d1 += d0 >> 26; h0 = d0 & MASK26;
-    d2 += d1 >> 26; h1 = d1 & MASK26;
-    d3 += d2 >> 26; h2 = d2 & MASK26;
-    d4 += d3 >> 26; h3 = d3 & MASK26;
-    h0 += (d4 >> 26) * 5; h4 = d4 & MASK26;
-    h1 += h0 >> 26; h0 &= MASK26;
+    // Carry into 32-bit limbs; everything from bit 130 up folds back times 5.
+    d1 += d0 >> 32; h0 = d0 & M32;
+    d2 += d1 >> 32; h1 = d1 & M32;
+    d3 += d2 >> 32; h2 = d2 & M32;
+    d4 += d3 >> 32; h3 = d3 & M32;
+    h4 = d4 & 3;
+    h0 += (d4 >> 2) * 5;
+    h1 += h0 >> 32; h0 &= M32;
     m += 16;
   }
-  store<u64>(ctx, h0, 40); store<u64>(ctx, h1, 48); store<u64>(ctx, h2, 56);
-  store<u64>(ctx, h3, 64); store<u64>(ctx, h4, 72);
+  store<u64>(ctx, h0, 32); store<u64>(ctx, h1, 40); store<u64>(ctx, h2, 48);
+  store<u64>(ctx, h3, 56); store<u64>(ctx, h4, 64);
 }
 
 /** Absorbs fewer than 16 bytes as one block zero-padded to 16 (the AEAD's pad16). */
@@ -115,43 +114,39 @@ export function poly1305Finish(ctx: usize, out: usize): void {
     memory.fill(ctx + 96 + have + 1, 0, 15 - have);
     poly1305Blocks(ctx, ctx + 96, 16, 0);
   }
-  let h0 = load<u64>(ctx, 40), h1 = load<u64>(ctx, 48), h2 = load<u64>(ctx, 56);
-  let h3 = load<u64>(ctx, 64), h4 = load<u64>(ctx, 72);
-  // Full carry: every limb below 2^26, h < 2^130.
-  h2 += h1 >> 26; h1 &= MASK26;
-  h3 += h2 >> 26; h2 &= MASK26;
-  h4 += h3 >> 26; h3 &= MASK26;
-  h0 += (h4 >> 26) * 5; h4 &= MASK26;
-  h1 += h0 >> 26; h0 &= MASK26;
-  h2 += h1 >> 26; h1 &= MASK26;
-  // g = h + 5 - 2^130; if that does not borrow, h >= p and g is the reduced value.
+  let h0 = load<u64>(ctx, 32), h1 = load<u64>(ctx, 40), h2 = load<u64>(ctx, 48);
+  let h3 = load<u64>(ctx, 56), h4 = load<u64>(ctx, 64);
+  // Full carry, fold what is above 2^130, carry again: now h < 2^130 + 2^32.
+  h1 += h0 >> 32; h0 &= M32;
+  h2 += h1 >> 32; h1 &= M32;
+  h3 += h2 >> 32; h2 &= M32;
+  h4 += h3 >> 32; h3 &= M32;
+  h0 += (h4 >> 2) * 5; h4 &= 3;
+  h1 += h0 >> 32; h0 &= M32;
+  h2 += h1 >> 32; h1 &= M32;
+  h3 += h2 >> 32; h2 &= M32;
+  h4 += h3 >> 32; h3 &= M32;
+  // g = h + 5: if it reaches 2^130, h >= p and h - p = g - 2^130, whose low 128 bits are g's.
   let g0 = h0 + 5;
-  let g1 = h1 + (g0 >> 26); g0 &= MASK26;
-  let g2 = h2 + (g1 >> 26); g1 &= MASK26;
-  let g3 = h3 + (g2 >> 26); g2 &= MASK26;
-  let g4 = h4 + (g3 >> 26) - (<u64>1 << 26); g3 &= MASK26;
-  // Branch-free select: useG is all ones when g4 did not go negative.
-  const useG = (g4 >> 63) - 1;
+  let g1 = h1 + (g0 >> 32); g0 &= M32;
+  let g2 = h2 + (g1 >> 32); g1 &= M32;
+  let g3 = h3 + (g2 >> 32); g2 &= M32;
+  const g4 = h4 + (g3 >> 32); g3 &= M32;
+  // Branch-free select: useG is all ones when g4 >= 4 (g >= 2^130).
+  const useG = <u64>0 - (g4 >> 2);
   const keepH = ~useG;
   h0 = (h0 & keepH) | (g0 & useG);
   h1 = (h1 & keepH) | (g1 & useG);
   h2 = (h2 & keepH) | (g2 & useG);
   h3 = (h3 & keepH) | (g3 & useG);
-  h4 = (h4 & keepH) | (g4 & useG & MASK26);
-  // Normalise again: the selected h may still carry one bit between limbs.
-  h1 += h0 >> 26; h0 &= MASK26;
-  h2 += h1 >> 26; h1 &= MASK26;
-  h3 += h2 >> 26; h2 &= MASK26;
-  h4 += h3 >> 26; h3 &= MASK26;
-  // h mod 2^128, plus s, mod 2^128.
-  const lo = h0 | (h1 << 26) | (h2 << 52);
-  const hi = (h2 >> 12) | (h3 << 14) | (h4 << 40);
+  // (h mod p) mod 2^128, plus s, mod 2^128.
+  const lo = h0 | (h1 << 32);
+  const hi = h2 | (h3 << 32);
   const sLo = load<u64>(ctx, 80), sHi = load<u64>(ctx, 88);
   const outLo = lo + sLo;
   const carry = <u64>(outLo < sLo);
-  const outHi = hi + sHi + carry;
   store<u64>(out, outLo, 0);
-  store<u64>(out, outHi, 8);
+  store<u64>(out, hi + sHi + carry, 8);
   memory.fill(ctx, 0, CTX_BYTES);
 }
 

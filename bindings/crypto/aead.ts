@@ -4,7 +4,8 @@
 // and a 64 KiB + 16 I/O region), the core seals or opens in place, and the
 // result is copied out. Larger inputs go through the core's streaming calls
 // in 64 KiB chunks; an open then MACs every chunk, checks the tag, and only
-// then decrypts. The key scratch is zeroed after every call.
+// then decrypts. The core zeroes the key scratch as soon as it has loaded the
+// key (and this file zeroes it too if a call throws before that).
 //
 // Besides the four WasmCrypto methods this exports WireGuard's transport form
 // (nonce = 4 zero bytes || little-endian 64-bit counter, empty AAD):
@@ -83,8 +84,8 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
   const pooled = options.pooledOutputs ?? true;
   let pool = new ArrayBuffer(0);
   let poolUsed = 0;
-  /** An owned copy of n bytes of core memory at ptr. */
-  const copyOut = (ptr: number, n: number): Uint8Array => {
+  /** An owned copy of n bytes at ptr of `mem` (the core's memory, read once per call). */
+  const copyOut = (mem: Uint8Array, ptr: number, n: number): Uint8Array => {
     let out: Uint8Array;
     if (pooled && n > ON_HEAP_MAX && n <= POOL_MAX) {
       if (poolUsed + n > pool.byteLength) {
@@ -96,7 +97,7 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
     } else {
       out = new Uint8Array(n);
     }
-    out.set(core.u8.subarray(ptr, ptr + n));
+    out.set(mem.subarray(ptr, ptr + n));
     return out;
   };
 
@@ -127,14 +128,15 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
   const streamDecrypt = core.fn<(src: number, len: number, dst: number) => void>("aead_stream_decrypt");
   const streamWipe = core.fn<() => void>("aead_stream_wipe");
 
-  const wipeKey = (): void => {
-    core.u8.fill(0, keyPtr, keyPtr + 32);
+  // Normally the core has already zeroed the key scratch; this covers a call that throws first.
+  const wipeKey = (mem: Uint8Array): void => {
+    mem.fill(0, keyPtr, keyPtr + 32);
   };
 
-  function streamAadChunks(aad: Uint8Array): void {
+  function streamAadChunks(mem: Uint8Array, aad: Uint8Array): void {
     for (let off = 0; off < aad.length; off += ioSize) {
       const part = aad.subarray(off, Math.min(off + ioSize, aad.length));
-      core.u8.set(part, ioPtr);
+      mem.set(part, ioPtr);
       streamAad(ioPtr, part.length);
     }
   }
@@ -142,72 +144,76 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
   function seal(x: boolean, key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
     const len = plaintext.length;
     let streamed = false;
+    // The core never grows its memory during these calls: one view serves the whole call.
+    const mem = core.u8;
     try {
-      let mem = core.u8;
       mem.set(key, keyPtr);
       mem.set(nonce, noncePtr);
       if (len <= chunk && aad.length <= aadSize) {
-        mem.set(aad, aadPtr);
+        if (aad.length > 0) mem.set(aad, aadPtr);
         mem.set(plaintext, ioPtr);
         (x ? seal24 : seal12)(keyPtr, noncePtr, ioPtr, len, aadPtr, aad.length, ioPtr);
-        return copyOut(ioPtr, len + TAG_BYTES);
+        return copyOut(mem, ioPtr, len + TAG_BYTES);
       }
       // Chunked: encrypt and MAC 64 KiB at a time.
       streamed = true;
       const out = new Uint8Array(len + TAG_BYTES);
       (x ? streamInit24 : streamInit12)(keyPtr, noncePtr);
-      streamAadChunks(aad);
+      streamAadChunks(mem, aad);
       for (let off = 0; off < len; off += chunk) {
         const n = Math.min(chunk, len - off);
-        core.u8.set(plaintext.subarray(off, off + n), ioPtr);
+        mem.set(plaintext.subarray(off, off + n), ioPtr);
         streamSeal(ioPtr, n, ioPtr);
-        out.set(core.u8.subarray(ioPtr, ioPtr + n), off);
+        out.set(mem.subarray(ioPtr, ioPtr + n), off);
       }
       streamFinal(tagPtr);
-      mem = core.u8;
       out.set(mem.subarray(tagPtr, tagPtr + TAG_BYTES), len);
       return out;
+    } catch (e) {
+      wipeKey(mem);
+      throw e;
     } finally {
       if (streamed) streamWipe();
-      wipeKey();
     }
   }
 
   function open(x: boolean, key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null {
     const len = sealed.length - TAG_BYTES;
     let streamed = false;
+    const mem = core.u8;
     try {
-      const mem = core.u8;
       mem.set(key, keyPtr);
       mem.set(nonce, noncePtr);
       if (len <= chunk && aad.length <= aadSize) {
-        mem.set(aad, aadPtr);
+        if (aad.length > 0) mem.set(aad, aadPtr);
         mem.set(sealed, ioPtr);
         const ok = (x ? open24 : open12)(keyPtr, noncePtr, ioPtr, sealed.length, aadPtr, aad.length, ioPtr);
-        return ok === 1 ? copyOut(ioPtr, len) : null;
+        return ok === 1 ? copyOut(mem, ioPtr, len) : null;
       }
       // Chunked: MAC all the ciphertext, check the tag, and only then decrypt.
       streamed = true;
       (x ? streamInit24 : streamInit12)(keyPtr, noncePtr);
-      streamAadChunks(aad);
+      streamAadChunks(mem, aad);
       for (let off = 0; off < len; off += chunk) {
         const n = Math.min(chunk, len - off);
-        core.u8.set(sealed.subarray(off, off + n), ioPtr);
+        mem.set(sealed.subarray(off, off + n), ioPtr);
         streamMac(ioPtr, n);
       }
-      core.u8.set(sealed.subarray(len), tagPtr);
+      mem.set(sealed.subarray(len), tagPtr);
       if (streamVerify(tagPtr) !== 1) return null;
       const out = new Uint8Array(len);
       for (let off = 0; off < len; off += chunk) {
         const n = Math.min(chunk, len - off);
-        core.u8.set(sealed.subarray(off, off + n), ioPtr);
+        mem.set(sealed.subarray(off, off + n), ioPtr);
         streamDecrypt(ioPtr, n, ioPtr);
-        out.set(core.u8.subarray(ioPtr, ioPtr + n), off);
+        out.set(mem.subarray(ioPtr, ioPtr + n), off);
       }
       return out;
+    } catch (e) {
+      wipeKey(mem);
+      throw e;
     } finally {
       if (streamed) streamWipe();
-      wipeKey();
     }
   }
 
@@ -232,15 +238,16 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
       out.set(seal(false, key, wgNonce(lo, hi), plaintext, EMPTY), offset);
       return len + TAG_BYTES;
     }
+    const mem = core.u8;
     try {
-      const mem = core.u8;
       mem.set(key, keyPtr);
       mem.set(plaintext, ioPtr);
       wgSealRaw(keyPtr, lo, hi, ioPtr, len, ioPtr);
-      out.set(core.u8.subarray(ioPtr, ioPtr + len + TAG_BYTES), offset);
+      out.set(mem.subarray(ioPtr, ioPtr + len + TAG_BYTES), offset);
       return len + TAG_BYTES;
-    } finally {
-      wipeKey();
+    } catch (e) {
+      wipeKey(mem);
+      throw e;
     }
   }
 
@@ -256,15 +263,16 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
       out.set(plain, offset);
       return len;
     }
+    const mem = core.u8;
     try {
-      const mem = core.u8;
       mem.set(key, keyPtr);
       mem.set(sealed, ioPtr);
       if (wgOpenRaw(keyPtr, lo, hi, ioPtr, sealed.length, ioPtr) !== 1) return -1;
-      out.set(core.u8.subarray(ioPtr, ioPtr + len), offset);
+      out.set(mem.subarray(ioPtr, ioPtr + len), offset);
       return len;
-    } finally {
-      wipeKey();
+    } catch (e) {
+      wipeKey(mem);
+      throw e;
     }
   }
 
@@ -303,14 +311,15 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
       const [lo, hi] = counterHalves(counter);
       const len = plaintext.length;
       if (len > chunk) return seal(false, key, wgNonce(lo, hi), plaintext, EMPTY);
+      const mem = core.u8;
       try {
-        const mem = core.u8;
         mem.set(key, keyPtr);
         mem.set(plaintext, ioPtr);
         wgSealRaw(keyPtr, lo, hi, ioPtr, len, ioPtr);
-        return copyOut(ioPtr, len + TAG_BYTES);
-      } finally {
-        wipeKey();
+        return copyOut(mem, ioPtr, len + TAG_BYTES);
+      } catch (e) {
+        wipeKey(mem);
+        throw e;
       }
     },
     wgOpen(key, counter, sealed) {
@@ -319,13 +328,14 @@ export function aeadApi(core: WasmCore, options: AeadApiOptions = {}): AeadApi {
       const [lo, hi] = counterHalves(counter);
       const len = sealed.length - TAG_BYTES;
       if (len > chunk) return open(false, key, wgNonce(lo, hi), sealed, EMPTY);
+      const mem = core.u8;
       try {
-        const mem = core.u8;
         mem.set(key, keyPtr);
         mem.set(sealed, ioPtr);
-        return wgOpenRaw(keyPtr, lo, hi, ioPtr, sealed.length, ioPtr) === 1 ? copyOut(ioPtr, len) : null;
-      } finally {
-        wipeKey();
+        return wgOpenRaw(keyPtr, lo, hi, ioPtr, sealed.length, ioPtr) === 1 ? copyOut(mem, ioPtr, len) : null;
+      } catch (e) {
+        wipeKey(mem);
+        throw e;
       }
     },
     wgSealInto,

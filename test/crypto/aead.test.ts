@@ -205,6 +205,41 @@ describe.each(BUILDS)("AEAD (%s build)", (build) => {
       }
     });
 
+    it("zeroes the key scratch after loading a key from it, and leaves keys elsewhere alone", () => {
+      const seal = raw.fn("chacha20poly1305_seal"), wgOpen = raw.fn("aead_wg_open");
+      const scratch = raw.core.global("AEAD_KEY_PTR"), N = raw.io, BUF = raw.io + 64, OWN = raw.io + 8192;
+      const key = r.bytes(32);
+      raw.put(scratch, key);
+      seal(scratch, N, BUF, 100, 0, 0, BUF);
+      expect(keyWiped()).toBe(true);
+      raw.put(scratch, key);
+      wgOpen(scratch, 1, 0, BUF, 116, BUF);
+      expect(keyWiped()).toBe(true);
+      raw.put(OWN, key);
+      seal(OWN, N, BUF, 100, 0, 0, BUF);
+      wgOpen(OWN, 1, 0, BUF, 116, BUF);
+      expect(hex(raw.get(OWN, 32))).toBe(hex(key));
+    });
+
+    it("seal and open beyond the stitched-open keystream buffer (raw export, grown memory)", () => {
+      const seal = raw.fn("chacha20poly1305_seal"), open = raw.fn("chacha20poly1305_open");
+      const base = raw.core.exports.memory.grow(4) * 65536;
+      const [K, N, SRC, DST] = [base, base + 32, base + 64, base + 2 * 65536];
+      for (const len of [65536 + 192, 65536 + 193, 65536 + 500, 100000]) {
+        const key = r.bytes(32), nonce = r.bytes(12), pt = r.bytes(len);
+        raw.put(K, key); raw.put(N, nonce); raw.put(SRC, pt);
+        seal(K, N, SRC, len, 0, 0, SRC);
+        const want = opensslSeal(key, nonce, pt, new Uint8Array(0));
+        expect(hex(raw.get(SRC, len + 16)) === hex(want), `seal ${len}`).toBe(true);
+        expect(open(K, N, SRC, len + 16, 0, 0, DST)).toBe(1);
+        expect(hex(raw.get(DST, len)) === hex(pt), `open ${len}`).toBe(true);
+        raw.put(SRC + len - 1, new Uint8Array([raw.get(SRC + len - 1, 1)[0]! ^ 1]));
+        raw.put(DST, new Uint8Array(len));
+        expect(open(K, N, SRC, len + 16, 0, 0, DST)).toBe(0);
+        expect(raw.get(DST, len).every((b) => b === 0)).toBe(true);
+      }
+    });
+
     it("aead_wg_seal/open with counters above 2^32 match OpenSSL with the nonce built by hand", () => {
       const seal = raw.fn("aead_wg_seal"), open = raw.fn("aead_wg_open");
       const [K, BUF] = [raw.io, raw.io + 64];
