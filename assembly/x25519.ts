@@ -18,30 +18,33 @@ export const X25519_OUT_PTR: usize = memory.data(32, 16);
 const FE: usize = 80; // bytes per field element
 const SCALAR: usize = memory.data(32, 16); // clamped copy of the scalar
 // Ladder state and temporaries, one field element each.
-const WORK: usize = memory.data(<i32>FE * 16, 16);
+const WORK: usize = memory.data(<i32>FE * 14, 16);
 const X1: usize = WORK;
 const X2: usize = WORK + FE;
 const Z2: usize = WORK + 2 * FE;
 const X3: usize = WORK + 3 * FE;
 const Z3: usize = WORK + 4 * FE;
 const TA: usize = WORK + 5 * FE;
-const TB: usize = WORK + 6 * FE;
-const TC: usize = WORK + 7 * FE;
-const TD: usize = WORK + 8 * FE;
-const TE: usize = WORK + 9 * FE;
-const TAA: usize = WORK + 10 * FE;
-const TBB: usize = WORK + 11 * FE;
+const TC: usize = WORK + 6 * FE;
+const TD: usize = WORK + 7 * FE;
+const TAA: usize = WORK + 8 * FE;
+const TBB: usize = WORK + 9 * FE;
 // Inversion temporaries.
-const I0: usize = WORK + 12 * FE;
-const I1: usize = WORK + 13 * FE;
-const I2: usize = WORK + 14 * FE;
-const I3: usize = WORK + 15 * FE;
+const I0: usize = WORK + 10 * FE;
+const I1: usize = WORK + 11 * FE;
+const I2: usize = WORK + 12 * FE;
+const I3: usize = WORK + 13 * FE;
 
 // ---------------------------------------------------------------------------
 // Field arithmetic. The multiply and square bodies are written out limb by
 // limb: term f_i*g_j lands in limb (i+j) mod 10, doubled when i and j are both
-// odd (two half bits) and times 19 when i+j >= 10 (2^255 = 19 mod p).
+// odd (two half bits) and times 19 when i+j >= 10 (2^255 = 19 mod p). The
+// wrapped terms are summed apart and multiplied by 19 once per output limb,
+// which keeps fewer values live than precomputing 19*g_j (V8 spills less).
+// Bounds: inputs have |limb| <= 2^26 (even) / 2^25 (odd), so each term is at
+// most 2^52 and a limb sum stays below 2^60.
 
+/** h = f * g. */
 function feMul(h: usize, f: usize, g: usize): void {
   const f0 = load<i64>(f, 0);
   const f1 = load<i64>(f, 8);
@@ -63,43 +66,34 @@ function feMul(h: usize, f: usize, g: usize): void {
   const g7 = load<i64>(g, 56);
   const g8 = load<i64>(g, 64);
   const g9 = load<i64>(g, 72);
-  const g1_19 = g1 * 19;
-  const g2_19 = g2 * 19;
-  const g3_19 = g3 * 19;
-  const g4_19 = g4 * 19;
-  const g5_19 = g5 * 19;
-  const g6_19 = g6 * 19;
-  const g7_19 = g7 * 19;
-  const g8_19 = g8 * 19;
-  const g9_19 = g9 * 19;
   const f1_2 = f1 << 1;
   const f3_2 = f3 << 1;
   const f5_2 = f5 << 1;
   const f7_2 = f7 << 1;
   const f9_2 = f9 << 1;
-  let h0 = f0 * g0 + f1_2 * g9_19 + f2 * g8_19 + f3_2 * g7_19 + f4 * g6_19 + f5_2 * g5_19 + f6 * g4_19 + f7_2 * g3_19 + f8 * g2_19 + f9_2 * g1_19;
-  let h1 = f0 * g1 + f1 * g0 + f2 * g9_19 + f3 * g8_19 + f4 * g7_19 + f5 * g6_19 + f6 * g5_19 + f7 * g4_19 + f8 * g3_19 + f9 * g2_19;
-  let h2 = f0 * g2 + f1_2 * g1 + f2 * g0 + f3_2 * g9_19 + f4 * g8_19 + f5_2 * g7_19 + f6 * g6_19 + f7_2 * g5_19 + f8 * g4_19 + f9_2 * g3_19;
-  let h3 = f0 * g3 + f1 * g2 + f2 * g1 + f3 * g0 + f4 * g9_19 + f5 * g8_19 + f6 * g7_19 + f7 * g6_19 + f8 * g5_19 + f9 * g4_19;
-  let h4 = f0 * g4 + f1_2 * g3 + f2 * g2 + f3_2 * g1 + f4 * g0 + f5_2 * g9_19 + f6 * g8_19 + f7_2 * g7_19 + f8 * g6_19 + f9_2 * g5_19;
-  let h5 = f0 * g5 + f1 * g4 + f2 * g3 + f3 * g2 + f4 * g1 + f5 * g0 + f6 * g9_19 + f7 * g8_19 + f8 * g7_19 + f9 * g6_19;
-  let h6 = f0 * g6 + f1_2 * g5 + f2 * g4 + f3_2 * g3 + f4 * g2 + f5_2 * g1 + f6 * g0 + f7_2 * g9_19 + f8 * g8_19 + f9_2 * g7_19;
-  let h7 = f0 * g7 + f1 * g6 + f2 * g5 + f3 * g4 + f4 * g3 + f5 * g2 + f6 * g1 + f7 * g0 + f8 * g9_19 + f9 * g8_19;
-  let h8 = f0 * g8 + f1_2 * g7 + f2 * g6 + f3_2 * g5 + f4 * g4 + f5_2 * g3 + f6 * g2 + f7_2 * g1 + f8 * g0 + f9_2 * g9_19;
+  let h0 = f0 * g0 + (f1_2 * g9 + f2 * g8 + f3_2 * g7 + f4 * g6 + f5_2 * g5 + f6 * g4 + f7_2 * g3 + f8 * g2 + f9_2 * g1) * 19;
+  let h1 = f0 * g1 + f1 * g0 + (f2 * g9 + f3 * g8 + f4 * g7 + f5 * g6 + f6 * g5 + f7 * g4 + f8 * g3 + f9 * g2) * 19;
+  let h2 = f0 * g2 + f1_2 * g1 + f2 * g0 + (f3_2 * g9 + f4 * g8 + f5_2 * g7 + f6 * g6 + f7_2 * g5 + f8 * g4 + f9_2 * g3) * 19;
+  let h3 = f0 * g3 + f1 * g2 + f2 * g1 + f3 * g0 + (f4 * g9 + f5 * g8 + f6 * g7 + f7 * g6 + f8 * g5 + f9 * g4) * 19;
+  let h4 = f0 * g4 + f1_2 * g3 + f2 * g2 + f3_2 * g1 + f4 * g0 + (f5_2 * g9 + f6 * g8 + f7_2 * g7 + f8 * g6 + f9_2 * g5) * 19;
+  let h5 = f0 * g5 + f1 * g4 + f2 * g3 + f3 * g2 + f4 * g1 + f5 * g0 + (f6 * g9 + f7 * g8 + f8 * g7 + f9 * g6) * 19;
+  let h6 = f0 * g6 + f1_2 * g5 + f2 * g4 + f3_2 * g3 + f4 * g2 + f5_2 * g1 + f6 * g0 + (f7_2 * g9 + f8 * g8 + f9_2 * g7) * 19;
+  let h7 = f0 * g7 + f1 * g6 + f2 * g5 + f3 * g4 + f4 * g3 + f5 * g2 + f6 * g1 + f7 * g0 + (f8 * g9 + f9 * g8) * 19;
+  let h8 = f0 * g8 + f1_2 * g7 + f2 * g6 + f3_2 * g5 + f4 * g4 + f5_2 * g3 + f6 * g2 + f7_2 * g1 + f8 * g0 + (f9_2 * g9) * 19;
   let h9 = f0 * g9 + f1 * g8 + f2 * g7 + f3 * g6 + f4 * g5 + f5 * g4 + f6 * g3 + f7 * g2 + f8 * g1 + f9 * g0;
-  let c: i64;
-  c = (h0 + 33554432) >> 26; h1 += c; h0 -= c << 26;
-  c = (h4 + 33554432) >> 26; h5 += c; h4 -= c << 26;
-  c = (h1 + 16777216) >> 25; h2 += c; h1 -= c << 25;
-  c = (h5 + 16777216) >> 25; h6 += c; h5 -= c << 25;
-  c = (h2 + 33554432) >> 26; h3 += c; h2 -= c << 26;
-  c = (h6 + 33554432) >> 26; h7 += c; h6 -= c << 26;
-  c = (h3 + 16777216) >> 25; h4 += c; h3 -= c << 25;
-  c = (h7 + 16777216) >> 25; h8 += c; h7 -= c << 25;
-  c = (h4 + 33554432) >> 26; h5 += c; h4 -= c << 26;
-  c = (h8 + 33554432) >> 26; h9 += c; h8 -= c << 26;
-  c = (h9 + 16777216) >> 25; h0 += c * 19; h9 -= c << 25;
-  c = (h0 + 33554432) >> 26; h1 += c; h0 -= c << 26;
+  let q: i64;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h1 + 16777216) >> 25; h2 += q; h1 -= q << 25;
+  q = (h5 + 16777216) >> 25; h6 += q; h5 -= q << 25;
+  q = (h2 + 33554432) >> 26; h3 += q; h2 -= q << 26;
+  q = (h6 + 33554432) >> 26; h7 += q; h6 -= q << 26;
+  q = (h3 + 16777216) >> 25; h4 += q; h3 -= q << 25;
+  q = (h7 + 16777216) >> 25; h8 += q; h7 -= q << 25;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h8 + 33554432) >> 26; h9 += q; h8 -= q << 26;
+  q = (h9 + 16777216) >> 25; h0 += (q) * 19; h9 -= q << 25;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
   store<i64>(h, h0, 0);
   store<i64>(h, h1, 8);
   store<i64>(h, h2, 16);
@@ -112,6 +106,193 @@ function feMul(h: usize, f: usize, g: usize): void {
   store<i64>(h, h9, 72);
 }
 
+/** h = (a - b) * (c + d), the difference and sum taken limb by limb as the operands load. */
+function feMulDiffSum(h: usize, a: usize, b: usize, c: usize, d: usize): void {
+  const f0 = load<i64>(a, 0) - load<i64>(b, 0);
+  const f1 = load<i64>(a, 8) - load<i64>(b, 8);
+  const f2 = load<i64>(a, 16) - load<i64>(b, 16);
+  const f3 = load<i64>(a, 24) - load<i64>(b, 24);
+  const f4 = load<i64>(a, 32) - load<i64>(b, 32);
+  const f5 = load<i64>(a, 40) - load<i64>(b, 40);
+  const f6 = load<i64>(a, 48) - load<i64>(b, 48);
+  const f7 = load<i64>(a, 56) - load<i64>(b, 56);
+  const f8 = load<i64>(a, 64) - load<i64>(b, 64);
+  const f9 = load<i64>(a, 72) - load<i64>(b, 72);
+  const g0 = load<i64>(c, 0) + load<i64>(d, 0);
+  const g1 = load<i64>(c, 8) + load<i64>(d, 8);
+  const g2 = load<i64>(c, 16) + load<i64>(d, 16);
+  const g3 = load<i64>(c, 24) + load<i64>(d, 24);
+  const g4 = load<i64>(c, 32) + load<i64>(d, 32);
+  const g5 = load<i64>(c, 40) + load<i64>(d, 40);
+  const g6 = load<i64>(c, 48) + load<i64>(d, 48);
+  const g7 = load<i64>(c, 56) + load<i64>(d, 56);
+  const g8 = load<i64>(c, 64) + load<i64>(d, 64);
+  const g9 = load<i64>(c, 72) + load<i64>(d, 72);
+  const f1_2 = f1 << 1;
+  const f3_2 = f3 << 1;
+  const f5_2 = f5 << 1;
+  const f7_2 = f7 << 1;
+  const f9_2 = f9 << 1;
+  let h0 = f0 * g0 + (f1_2 * g9 + f2 * g8 + f3_2 * g7 + f4 * g6 + f5_2 * g5 + f6 * g4 + f7_2 * g3 + f8 * g2 + f9_2 * g1) * 19;
+  let h1 = f0 * g1 + f1 * g0 + (f2 * g9 + f3 * g8 + f4 * g7 + f5 * g6 + f6 * g5 + f7 * g4 + f8 * g3 + f9 * g2) * 19;
+  let h2 = f0 * g2 + f1_2 * g1 + f2 * g0 + (f3_2 * g9 + f4 * g8 + f5_2 * g7 + f6 * g6 + f7_2 * g5 + f8 * g4 + f9_2 * g3) * 19;
+  let h3 = f0 * g3 + f1 * g2 + f2 * g1 + f3 * g0 + (f4 * g9 + f5 * g8 + f6 * g7 + f7 * g6 + f8 * g5 + f9 * g4) * 19;
+  let h4 = f0 * g4 + f1_2 * g3 + f2 * g2 + f3_2 * g1 + f4 * g0 + (f5_2 * g9 + f6 * g8 + f7_2 * g7 + f8 * g6 + f9_2 * g5) * 19;
+  let h5 = f0 * g5 + f1 * g4 + f2 * g3 + f3 * g2 + f4 * g1 + f5 * g0 + (f6 * g9 + f7 * g8 + f8 * g7 + f9 * g6) * 19;
+  let h6 = f0 * g6 + f1_2 * g5 + f2 * g4 + f3_2 * g3 + f4 * g2 + f5_2 * g1 + f6 * g0 + (f7_2 * g9 + f8 * g8 + f9_2 * g7) * 19;
+  let h7 = f0 * g7 + f1 * g6 + f2 * g5 + f3 * g4 + f4 * g3 + f5 * g2 + f6 * g1 + f7 * g0 + (f8 * g9 + f9 * g8) * 19;
+  let h8 = f0 * g8 + f1_2 * g7 + f2 * g6 + f3_2 * g5 + f4 * g4 + f5_2 * g3 + f6 * g2 + f7_2 * g1 + f8 * g0 + (f9_2 * g9) * 19;
+  let h9 = f0 * g9 + f1 * g8 + f2 * g7 + f3 * g6 + f4 * g5 + f5 * g4 + f6 * g3 + f7 * g2 + f8 * g1 + f9 * g0;
+  let q: i64;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h1 + 16777216) >> 25; h2 += q; h1 -= q << 25;
+  q = (h5 + 16777216) >> 25; h6 += q; h5 -= q << 25;
+  q = (h2 + 33554432) >> 26; h3 += q; h2 -= q << 26;
+  q = (h6 + 33554432) >> 26; h7 += q; h6 -= q << 26;
+  q = (h3 + 16777216) >> 25; h4 += q; h3 -= q << 25;
+  q = (h7 + 16777216) >> 25; h8 += q; h7 -= q << 25;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h8 + 33554432) >> 26; h9 += q; h8 -= q << 26;
+  q = (h9 + 16777216) >> 25; h0 += (q) * 19; h9 -= q << 25;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
+  store<i64>(h, h0, 0);
+  store<i64>(h, h1, 8);
+  store<i64>(h, h2, 16);
+  store<i64>(h, h3, 24);
+  store<i64>(h, h4, 32);
+  store<i64>(h, h5, 40);
+  store<i64>(h, h6, 48);
+  store<i64>(h, h7, 56);
+  store<i64>(h, h8, 64);
+  store<i64>(h, h9, 72);
+}
+
+/** h = (a + b) * (c - d). */
+function feMulSumDiff(h: usize, a: usize, b: usize, c: usize, d: usize): void {
+  const f0 = load<i64>(a, 0) + load<i64>(b, 0);
+  const f1 = load<i64>(a, 8) + load<i64>(b, 8);
+  const f2 = load<i64>(a, 16) + load<i64>(b, 16);
+  const f3 = load<i64>(a, 24) + load<i64>(b, 24);
+  const f4 = load<i64>(a, 32) + load<i64>(b, 32);
+  const f5 = load<i64>(a, 40) + load<i64>(b, 40);
+  const f6 = load<i64>(a, 48) + load<i64>(b, 48);
+  const f7 = load<i64>(a, 56) + load<i64>(b, 56);
+  const f8 = load<i64>(a, 64) + load<i64>(b, 64);
+  const f9 = load<i64>(a, 72) + load<i64>(b, 72);
+  const g0 = load<i64>(c, 0) - load<i64>(d, 0);
+  const g1 = load<i64>(c, 8) - load<i64>(d, 8);
+  const g2 = load<i64>(c, 16) - load<i64>(d, 16);
+  const g3 = load<i64>(c, 24) - load<i64>(d, 24);
+  const g4 = load<i64>(c, 32) - load<i64>(d, 32);
+  const g5 = load<i64>(c, 40) - load<i64>(d, 40);
+  const g6 = load<i64>(c, 48) - load<i64>(d, 48);
+  const g7 = load<i64>(c, 56) - load<i64>(d, 56);
+  const g8 = load<i64>(c, 64) - load<i64>(d, 64);
+  const g9 = load<i64>(c, 72) - load<i64>(d, 72);
+  const f1_2 = f1 << 1;
+  const f3_2 = f3 << 1;
+  const f5_2 = f5 << 1;
+  const f7_2 = f7 << 1;
+  const f9_2 = f9 << 1;
+  let h0 = f0 * g0 + (f1_2 * g9 + f2 * g8 + f3_2 * g7 + f4 * g6 + f5_2 * g5 + f6 * g4 + f7_2 * g3 + f8 * g2 + f9_2 * g1) * 19;
+  let h1 = f0 * g1 + f1 * g0 + (f2 * g9 + f3 * g8 + f4 * g7 + f5 * g6 + f6 * g5 + f7 * g4 + f8 * g3 + f9 * g2) * 19;
+  let h2 = f0 * g2 + f1_2 * g1 + f2 * g0 + (f3_2 * g9 + f4 * g8 + f5_2 * g7 + f6 * g6 + f7_2 * g5 + f8 * g4 + f9_2 * g3) * 19;
+  let h3 = f0 * g3 + f1 * g2 + f2 * g1 + f3 * g0 + (f4 * g9 + f5 * g8 + f6 * g7 + f7 * g6 + f8 * g5 + f9 * g4) * 19;
+  let h4 = f0 * g4 + f1_2 * g3 + f2 * g2 + f3_2 * g1 + f4 * g0 + (f5_2 * g9 + f6 * g8 + f7_2 * g7 + f8 * g6 + f9_2 * g5) * 19;
+  let h5 = f0 * g5 + f1 * g4 + f2 * g3 + f3 * g2 + f4 * g1 + f5 * g0 + (f6 * g9 + f7 * g8 + f8 * g7 + f9 * g6) * 19;
+  let h6 = f0 * g6 + f1_2 * g5 + f2 * g4 + f3_2 * g3 + f4 * g2 + f5_2 * g1 + f6 * g0 + (f7_2 * g9 + f8 * g8 + f9_2 * g7) * 19;
+  let h7 = f0 * g7 + f1 * g6 + f2 * g5 + f3 * g4 + f4 * g3 + f5 * g2 + f6 * g1 + f7 * g0 + (f8 * g9 + f9 * g8) * 19;
+  let h8 = f0 * g8 + f1_2 * g7 + f2 * g6 + f3_2 * g5 + f4 * g4 + f5_2 * g3 + f6 * g2 + f7_2 * g1 + f8 * g0 + (f9_2 * g9) * 19;
+  let h9 = f0 * g9 + f1 * g8 + f2 * g7 + f3 * g6 + f4 * g5 + f5 * g4 + f6 * g3 + f7 * g2 + f8 * g1 + f9 * g0;
+  let q: i64;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h1 + 16777216) >> 25; h2 += q; h1 -= q << 25;
+  q = (h5 + 16777216) >> 25; h6 += q; h5 -= q << 25;
+  q = (h2 + 33554432) >> 26; h3 += q; h2 -= q << 26;
+  q = (h6 + 33554432) >> 26; h7 += q; h6 -= q << 26;
+  q = (h3 + 16777216) >> 25; h4 += q; h3 -= q << 25;
+  q = (h7 + 16777216) >> 25; h8 += q; h7 -= q << 25;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h8 + 33554432) >> 26; h9 += q; h8 -= q << 26;
+  q = (h9 + 16777216) >> 25; h0 += (q) * 19; h9 -= q << 25;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
+  store<i64>(h, h0, 0);
+  store<i64>(h, h1, 8);
+  store<i64>(h, h2, 16);
+  store<i64>(h, h3, 24);
+  store<i64>(h, h4, 32);
+  store<i64>(h, h5, 40);
+  store<i64>(h, h6, 48);
+  store<i64>(h, h7, 56);
+  store<i64>(h, h8, 64);
+  store<i64>(h, h9, 72);
+}
+
+/** h = (a - b) * g. */
+function feMulDiff(h: usize, a: usize, b: usize, g: usize): void {
+  const f0 = load<i64>(a, 0) - load<i64>(b, 0);
+  const f1 = load<i64>(a, 8) - load<i64>(b, 8);
+  const f2 = load<i64>(a, 16) - load<i64>(b, 16);
+  const f3 = load<i64>(a, 24) - load<i64>(b, 24);
+  const f4 = load<i64>(a, 32) - load<i64>(b, 32);
+  const f5 = load<i64>(a, 40) - load<i64>(b, 40);
+  const f6 = load<i64>(a, 48) - load<i64>(b, 48);
+  const f7 = load<i64>(a, 56) - load<i64>(b, 56);
+  const f8 = load<i64>(a, 64) - load<i64>(b, 64);
+  const f9 = load<i64>(a, 72) - load<i64>(b, 72);
+  const g0 = load<i64>(g, 0);
+  const g1 = load<i64>(g, 8);
+  const g2 = load<i64>(g, 16);
+  const g3 = load<i64>(g, 24);
+  const g4 = load<i64>(g, 32);
+  const g5 = load<i64>(g, 40);
+  const g6 = load<i64>(g, 48);
+  const g7 = load<i64>(g, 56);
+  const g8 = load<i64>(g, 64);
+  const g9 = load<i64>(g, 72);
+  const f1_2 = f1 << 1;
+  const f3_2 = f3 << 1;
+  const f5_2 = f5 << 1;
+  const f7_2 = f7 << 1;
+  const f9_2 = f9 << 1;
+  let h0 = f0 * g0 + (f1_2 * g9 + f2 * g8 + f3_2 * g7 + f4 * g6 + f5_2 * g5 + f6 * g4 + f7_2 * g3 + f8 * g2 + f9_2 * g1) * 19;
+  let h1 = f0 * g1 + f1 * g0 + (f2 * g9 + f3 * g8 + f4 * g7 + f5 * g6 + f6 * g5 + f7 * g4 + f8 * g3 + f9 * g2) * 19;
+  let h2 = f0 * g2 + f1_2 * g1 + f2 * g0 + (f3_2 * g9 + f4 * g8 + f5_2 * g7 + f6 * g6 + f7_2 * g5 + f8 * g4 + f9_2 * g3) * 19;
+  let h3 = f0 * g3 + f1 * g2 + f2 * g1 + f3 * g0 + (f4 * g9 + f5 * g8 + f6 * g7 + f7 * g6 + f8 * g5 + f9 * g4) * 19;
+  let h4 = f0 * g4 + f1_2 * g3 + f2 * g2 + f3_2 * g1 + f4 * g0 + (f5_2 * g9 + f6 * g8 + f7_2 * g7 + f8 * g6 + f9_2 * g5) * 19;
+  let h5 = f0 * g5 + f1 * g4 + f2 * g3 + f3 * g2 + f4 * g1 + f5 * g0 + (f6 * g9 + f7 * g8 + f8 * g7 + f9 * g6) * 19;
+  let h6 = f0 * g6 + f1_2 * g5 + f2 * g4 + f3_2 * g3 + f4 * g2 + f5_2 * g1 + f6 * g0 + (f7_2 * g9 + f8 * g8 + f9_2 * g7) * 19;
+  let h7 = f0 * g7 + f1 * g6 + f2 * g5 + f3 * g4 + f4 * g3 + f5 * g2 + f6 * g1 + f7 * g0 + (f8 * g9 + f9 * g8) * 19;
+  let h8 = f0 * g8 + f1_2 * g7 + f2 * g6 + f3_2 * g5 + f4 * g4 + f5_2 * g3 + f6 * g2 + f7_2 * g1 + f8 * g0 + (f9_2 * g9) * 19;
+  let h9 = f0 * g9 + f1 * g8 + f2 * g7 + f3 * g6 + f4 * g5 + f5 * g4 + f6 * g3 + f7 * g2 + f8 * g1 + f9 * g0;
+  let q: i64;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h1 + 16777216) >> 25; h2 += q; h1 -= q << 25;
+  q = (h5 + 16777216) >> 25; h6 += q; h5 -= q << 25;
+  q = (h2 + 33554432) >> 26; h3 += q; h2 -= q << 26;
+  q = (h6 + 33554432) >> 26; h7 += q; h6 -= q << 26;
+  q = (h3 + 16777216) >> 25; h4 += q; h3 -= q << 25;
+  q = (h7 + 16777216) >> 25; h8 += q; h7 -= q << 25;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h8 + 33554432) >> 26; h9 += q; h8 -= q << 26;
+  q = (h9 + 16777216) >> 25; h0 += (q) * 19; h9 -= q << 25;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
+  store<i64>(h, h0, 0);
+  store<i64>(h, h1, 8);
+  store<i64>(h, h2, 16);
+  store<i64>(h, h3, 24);
+  store<i64>(h, h4, 32);
+  store<i64>(h, h5, 40);
+  store<i64>(h, h6, 48);
+  store<i64>(h, h7, 56);
+  store<i64>(h, h8, 64);
+  store<i64>(h, h9, 72);
+}
+
+/** h = f^2. */
 function feSq(h: usize, f: usize): void {
   const f0 = load<i64>(f, 0);
   const f1 = load<i64>(f, 8);
@@ -123,45 +304,39 @@ function feSq(h: usize, f: usize): void {
   const f7 = load<i64>(f, 56);
   const f8 = load<i64>(f, 64);
   const f9 = load<i64>(f, 72);
-  const f1_2 = f1 * 2;
-  const f2_2 = f2 * 2;
-  const f3_2 = f3 * 2;
-  const f4_2 = f4 * 2;
-  const f5_2 = f5 * 2;
-  const f5_38 = f5 * 38;
-  const f6_19 = f6 * 19;
-  const f6_2 = f6 * 2;
-  const f6_38 = f6 * 38;
-  const f7_2 = f7 * 2;
-  const f7_38 = f7 * 38;
-  const f8_19 = f8 * 19;
-  const f8_2 = f8 * 2;
-  const f8_38 = f8 * 38;
-  const f9_2 = f9 * 2;
-  const f9_38 = f9 * 38;
-  let h0 = f0 * f0 + f1_2 * f9_38 + f2 * f8_38 + f3_2 * f7_38 + f4 * f6_38 + f5 * f5_38;
-  let h1 = f0 * f1_2 + f2 * f9_38 + f3 * f8_38 + f4 * f7_38 + f5 * f6_38;
-  let h2 = f0 * f2_2 + f1 * f1_2 + f3_2 * f9_38 + f4 * f8_38 + f5_2 * f7_38 + f6 * f6_19;
-  let h3 = f0 * f3_2 + f1 * f2_2 + f4 * f9_38 + f5 * f8_38 + f6 * f7_38;
-  let h4 = f0 * f4_2 + f1_2 * f3_2 + f2 * f2 + f5_2 * f9_38 + f6 * f8_38 + f7 * f7_38;
-  let h5 = f0 * f5_2 + f1 * f4_2 + f2 * f3_2 + f6 * f9_38 + f7 * f8_38;
-  let h6 = f0 * f6_2 + f1_2 * f5_2 + f2 * f4_2 + f3 * f3_2 + f7_2 * f9_38 + f8 * f8_19;
-  let h7 = f0 * f7_2 + f1 * f6_2 + f2 * f5_2 + f3 * f4_2 + f8 * f9_38;
-  let h8 = f0 * f8_2 + f1_2 * f7_2 + f2 * f6_2 + f3_2 * f5_2 + f4 * f4 + f9 * f9_38;
-  let h9 = f0 * f9_2 + f1 * f8_2 + f2 * f7_2 + f3 * f6_2 + f4 * f5_2;
-  let c: i64;
-  c = (h0 + 33554432) >> 26; h1 += c; h0 -= c << 26;
-  c = (h4 + 33554432) >> 26; h5 += c; h4 -= c << 26;
-  c = (h1 + 16777216) >> 25; h2 += c; h1 -= c << 25;
-  c = (h5 + 16777216) >> 25; h6 += c; h5 -= c << 25;
-  c = (h2 + 33554432) >> 26; h3 += c; h2 -= c << 26;
-  c = (h6 + 33554432) >> 26; h7 += c; h6 -= c << 26;
-  c = (h3 + 16777216) >> 25; h4 += c; h3 -= c << 25;
-  c = (h7 + 16777216) >> 25; h8 += c; h7 -= c << 25;
-  c = (h4 + 33554432) >> 26; h5 += c; h4 -= c << 26;
-  c = (h8 + 33554432) >> 26; h9 += c; h8 -= c << 26;
-  c = (h9 + 16777216) >> 25; h0 += c * 19; h9 -= c << 25;
-  c = (h0 + 33554432) >> 26; h1 += c; h0 -= c << 26;
+  const f0_2 = f0 << 1;
+  const f1_2 = f1 << 1;
+  const f2_2 = f2 << 1;
+  const f3_2 = f3 << 1;
+  const f4_2 = f4 << 1;
+  const f5_2 = f5 << 1;
+  const f6_2 = f6 << 1;
+  const f7_2 = f7 << 1;
+  const f8_2 = f8 << 1;
+  const f9_2 = f9 << 1;
+  let h0 = f0 * f0 + (f1_2 * f9_2 + f2_2 * f8 + f3_2 * f7_2 + f4_2 * f6 + f5_2 * f5) * 19;
+  let h1 = f0_2 * f1 + (f2_2 * f9 + f3_2 * f8 + f4_2 * f7 + f5_2 * f6) * 19;
+  let h2 = f0_2 * f2 + f1_2 * f1 + (f3_2 * f9_2 + f4_2 * f8 + f5_2 * f7_2 + f6 * f6) * 19;
+  let h3 = f0_2 * f3 + f1_2 * f2 + (f4_2 * f9 + f5_2 * f8 + f6_2 * f7) * 19;
+  let h4 = f0_2 * f4 + f1_2 * f3_2 + f2 * f2 + (f5_2 * f9_2 + f6_2 * f8 + f7_2 * f7) * 19;
+  let h5 = f0_2 * f5 + f1_2 * f4 + f2_2 * f3 + (f6_2 * f9 + f7_2 * f8) * 19;
+  let h6 = f0_2 * f6 + f1_2 * f5_2 + f2_2 * f4 + f3_2 * f3 + (f7_2 * f9_2 + f8 * f8) * 19;
+  let h7 = f0_2 * f7 + f1_2 * f6 + f2_2 * f5 + f3_2 * f4 + (f8_2 * f9) * 19;
+  let h8 = f0_2 * f8 + f1_2 * f7_2 + f2_2 * f6 + f3_2 * f5_2 + f4 * f4 + (f9_2 * f9) * 19;
+  let h9 = f0_2 * f9 + f1_2 * f8 + f2_2 * f7 + f3_2 * f6 + f4_2 * f5;
+  let q: i64;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h1 + 16777216) >> 25; h2 += q; h1 -= q << 25;
+  q = (h5 + 16777216) >> 25; h6 += q; h5 -= q << 25;
+  q = (h2 + 33554432) >> 26; h3 += q; h2 -= q << 26;
+  q = (h6 + 33554432) >> 26; h7 += q; h6 -= q << 26;
+  q = (h3 + 16777216) >> 25; h4 += q; h3 -= q << 25;
+  q = (h7 + 16777216) >> 25; h8 += q; h7 -= q << 25;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h8 + 33554432) >> 26; h9 += q; h8 -= q << 26;
+  q = (h9 + 16777216) >> 25; h0 += (q) * 19; h9 -= q << 25;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
   store<i64>(h, h0, 0);
   store<i64>(h, h1, 8);
   store<i64>(h, h2, 16);
@@ -174,31 +349,51 @@ function feSq(h: usize, f: usize): void {
   store<i64>(h, h9, 72);
 }
 
-/** h = f * 121665 (the curve constant a24 = (486662 - 2) / 4). */
-function feMulA24(h: usize, f: usize): void {
-  let h0 = load<i64>(f, 0) * 121665;
-  let h1 = load<i64>(f, 8) * 121665;
-  let h2 = load<i64>(f, 16) * 121665;
-  let h3 = load<i64>(f, 24) * 121665;
-  let h4 = load<i64>(f, 32) * 121665;
-  let h5 = load<i64>(f, 40) * 121665;
-  let h6 = load<i64>(f, 48) * 121665;
-  let h7 = load<i64>(f, 56) * 121665;
-  let h8 = load<i64>(f, 64) * 121665;
-  let h9 = load<i64>(f, 72) * 121665;
-  let c: i64;
-  c = (h0 + 33554432) >> 26; h1 += c; h0 -= c << 26;
-  c = (h4 + 33554432) >> 26; h5 += c; h4 -= c << 26;
-  c = (h1 + 16777216) >> 25; h2 += c; h1 -= c << 25;
-  c = (h5 + 16777216) >> 25; h6 += c; h5 -= c << 25;
-  c = (h2 + 33554432) >> 26; h3 += c; h2 -= c << 26;
-  c = (h6 + 33554432) >> 26; h7 += c; h6 -= c << 26;
-  c = (h3 + 16777216) >> 25; h4 += c; h3 -= c << 25;
-  c = (h7 + 16777216) >> 25; h8 += c; h7 -= c << 25;
-  c = (h4 + 33554432) >> 26; h5 += c; h4 -= c << 26;
-  c = (h8 + 33554432) >> 26; h9 += c; h8 -= c << 26;
-  c = (h9 + 16777216) >> 25; h0 += c * 19; h9 -= c << 25;
-  c = (h0 + 33554432) >> 26; h1 += c; h0 -= c << 26;
+/** h = (a + b)^2. */
+function feSqSum(h: usize, a: usize, b: usize): void {
+  const f0 = load<i64>(a, 0) + load<i64>(b, 0);
+  const f1 = load<i64>(a, 8) + load<i64>(b, 8);
+  const f2 = load<i64>(a, 16) + load<i64>(b, 16);
+  const f3 = load<i64>(a, 24) + load<i64>(b, 24);
+  const f4 = load<i64>(a, 32) + load<i64>(b, 32);
+  const f5 = load<i64>(a, 40) + load<i64>(b, 40);
+  const f6 = load<i64>(a, 48) + load<i64>(b, 48);
+  const f7 = load<i64>(a, 56) + load<i64>(b, 56);
+  const f8 = load<i64>(a, 64) + load<i64>(b, 64);
+  const f9 = load<i64>(a, 72) + load<i64>(b, 72);
+  const f0_2 = f0 << 1;
+  const f1_2 = f1 << 1;
+  const f2_2 = f2 << 1;
+  const f3_2 = f3 << 1;
+  const f4_2 = f4 << 1;
+  const f5_2 = f5 << 1;
+  const f6_2 = f6 << 1;
+  const f7_2 = f7 << 1;
+  const f8_2 = f8 << 1;
+  const f9_2 = f9 << 1;
+  let h0 = f0 * f0 + (f1_2 * f9_2 + f2_2 * f8 + f3_2 * f7_2 + f4_2 * f6 + f5_2 * f5) * 19;
+  let h1 = f0_2 * f1 + (f2_2 * f9 + f3_2 * f8 + f4_2 * f7 + f5_2 * f6) * 19;
+  let h2 = f0_2 * f2 + f1_2 * f1 + (f3_2 * f9_2 + f4_2 * f8 + f5_2 * f7_2 + f6 * f6) * 19;
+  let h3 = f0_2 * f3 + f1_2 * f2 + (f4_2 * f9 + f5_2 * f8 + f6_2 * f7) * 19;
+  let h4 = f0_2 * f4 + f1_2 * f3_2 + f2 * f2 + (f5_2 * f9_2 + f6_2 * f8 + f7_2 * f7) * 19;
+  let h5 = f0_2 * f5 + f1_2 * f4 + f2_2 * f3 + (f6_2 * f9 + f7_2 * f8) * 19;
+  let h6 = f0_2 * f6 + f1_2 * f5_2 + f2_2 * f4 + f3_2 * f3 + (f7_2 * f9_2 + f8 * f8) * 19;
+  let h7 = f0_2 * f7 + f1_2 * f6 + f2_2 * f5 + f3_2 * f4 + (f8_2 * f9) * 19;
+  let h8 = f0_2 * f8 + f1_2 * f7_2 + f2_2 * f6 + f3_2 * f5_2 + f4 * f4 + (f9_2 * f9) * 19;
+  let h9 = f0_2 * f9 + f1_2 * f8 + f2_2 * f7 + f3_2 * f6 + f4_2 * f5;
+  let q: i64;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h1 + 16777216) >> 25; h2 += q; h1 -= q << 25;
+  q = (h5 + 16777216) >> 25; h6 += q; h5 -= q << 25;
+  q = (h2 + 33554432) >> 26; h3 += q; h2 -= q << 26;
+  q = (h6 + 33554432) >> 26; h7 += q; h6 -= q << 26;
+  q = (h3 + 16777216) >> 25; h4 += q; h3 -= q << 25;
+  q = (h7 + 16777216) >> 25; h8 += q; h7 -= q << 25;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h8 + 33554432) >> 26; h9 += q; h8 -= q << 26;
+  q = (h9 + 16777216) >> 25; h0 += (q) * 19; h9 -= q << 25;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
   store<i64>(h, h0, 0);
   store<i64>(h, h1, 8);
   store<i64>(h, h2, 16);
@@ -211,13 +406,110 @@ function feMulA24(h: usize, f: usize): void {
   store<i64>(h, h9, 72);
 }
 
-function feAdd(h: usize, f: usize, g: usize): void {
-  for (let i: usize = 0; i < FE; i += 8) store<i64>(h + i, load<i64>(f + i) + load<i64>(g + i));
+/** h = (a - b)^2. */
+function feSqDiff(h: usize, a: usize, b: usize): void {
+  const f0 = load<i64>(a, 0) - load<i64>(b, 0);
+  const f1 = load<i64>(a, 8) - load<i64>(b, 8);
+  const f2 = load<i64>(a, 16) - load<i64>(b, 16);
+  const f3 = load<i64>(a, 24) - load<i64>(b, 24);
+  const f4 = load<i64>(a, 32) - load<i64>(b, 32);
+  const f5 = load<i64>(a, 40) - load<i64>(b, 40);
+  const f6 = load<i64>(a, 48) - load<i64>(b, 48);
+  const f7 = load<i64>(a, 56) - load<i64>(b, 56);
+  const f8 = load<i64>(a, 64) - load<i64>(b, 64);
+  const f9 = load<i64>(a, 72) - load<i64>(b, 72);
+  const f0_2 = f0 << 1;
+  const f1_2 = f1 << 1;
+  const f2_2 = f2 << 1;
+  const f3_2 = f3 << 1;
+  const f4_2 = f4 << 1;
+  const f5_2 = f5 << 1;
+  const f6_2 = f6 << 1;
+  const f7_2 = f7 << 1;
+  const f8_2 = f8 << 1;
+  const f9_2 = f9 << 1;
+  let h0 = f0 * f0 + (f1_2 * f9_2 + f2_2 * f8 + f3_2 * f7_2 + f4_2 * f6 + f5_2 * f5) * 19;
+  let h1 = f0_2 * f1 + (f2_2 * f9 + f3_2 * f8 + f4_2 * f7 + f5_2 * f6) * 19;
+  let h2 = f0_2 * f2 + f1_2 * f1 + (f3_2 * f9_2 + f4_2 * f8 + f5_2 * f7_2 + f6 * f6) * 19;
+  let h3 = f0_2 * f3 + f1_2 * f2 + (f4_2 * f9 + f5_2 * f8 + f6_2 * f7) * 19;
+  let h4 = f0_2 * f4 + f1_2 * f3_2 + f2 * f2 + (f5_2 * f9_2 + f6_2 * f8 + f7_2 * f7) * 19;
+  let h5 = f0_2 * f5 + f1_2 * f4 + f2_2 * f3 + (f6_2 * f9 + f7_2 * f8) * 19;
+  let h6 = f0_2 * f6 + f1_2 * f5_2 + f2_2 * f4 + f3_2 * f3 + (f7_2 * f9_2 + f8 * f8) * 19;
+  let h7 = f0_2 * f7 + f1_2 * f6 + f2_2 * f5 + f3_2 * f4 + (f8_2 * f9) * 19;
+  let h8 = f0_2 * f8 + f1_2 * f7_2 + f2_2 * f6 + f3_2 * f5_2 + f4 * f4 + (f9_2 * f9) * 19;
+  let h9 = f0_2 * f9 + f1_2 * f8 + f2_2 * f7 + f3_2 * f6 + f4_2 * f5;
+  let q: i64;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h1 + 16777216) >> 25; h2 += q; h1 -= q << 25;
+  q = (h5 + 16777216) >> 25; h6 += q; h5 -= q << 25;
+  q = (h2 + 33554432) >> 26; h3 += q; h2 -= q << 26;
+  q = (h6 + 33554432) >> 26; h7 += q; h6 -= q << 26;
+  q = (h3 + 16777216) >> 25; h4 += q; h3 -= q << 25;
+  q = (h7 + 16777216) >> 25; h8 += q; h7 -= q << 25;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h8 + 33554432) >> 26; h9 += q; h8 -= q << 26;
+  q = (h9 + 16777216) >> 25; h0 += (q) * 19; h9 -= q << 25;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
+  store<i64>(h, h0, 0);
+  store<i64>(h, h1, 8);
+  store<i64>(h, h2, 16);
+  store<i64>(h, h3, 24);
+  store<i64>(h, h4, 32);
+  store<i64>(h, h5, 40);
+  store<i64>(h, h6, 48);
+  store<i64>(h, h7, 56);
+  store<i64>(h, h8, 64);
+  store<i64>(h, h9, 72);
 }
 
-function feSub(h: usize, f: usize, g: usize): void {
-  for (let i: usize = 0; i < FE; i += 8) store<i64>(h + i, load<i64>(f + i) - load<i64>(g + i));
+/** h = aa + a24 * (aa - bb) with a24 = (486662 - 2) / 4 = 121665: the second factor of z2 in the ladder. */
+function feA24Mix(h: usize, aa: usize, bb: usize): void {
+  const a0 = load<i64>(aa, 0);
+  let h0 = a0 + (a0 - load<i64>(bb, 0)) * 121665;
+  const a1 = load<i64>(aa, 8);
+  let h1 = a1 + (a1 - load<i64>(bb, 8)) * 121665;
+  const a2 = load<i64>(aa, 16);
+  let h2 = a2 + (a2 - load<i64>(bb, 16)) * 121665;
+  const a3 = load<i64>(aa, 24);
+  let h3 = a3 + (a3 - load<i64>(bb, 24)) * 121665;
+  const a4 = load<i64>(aa, 32);
+  let h4 = a4 + (a4 - load<i64>(bb, 32)) * 121665;
+  const a5 = load<i64>(aa, 40);
+  let h5 = a5 + (a5 - load<i64>(bb, 40)) * 121665;
+  const a6 = load<i64>(aa, 48);
+  let h6 = a6 + (a6 - load<i64>(bb, 48)) * 121665;
+  const a7 = load<i64>(aa, 56);
+  let h7 = a7 + (a7 - load<i64>(bb, 56)) * 121665;
+  const a8 = load<i64>(aa, 64);
+  let h8 = a8 + (a8 - load<i64>(bb, 64)) * 121665;
+  const a9 = load<i64>(aa, 72);
+  let h9 = a9 + (a9 - load<i64>(bb, 72)) * 121665;
+  let q: i64;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h1 + 16777216) >> 25; h2 += q; h1 -= q << 25;
+  q = (h5 + 16777216) >> 25; h6 += q; h5 -= q << 25;
+  q = (h2 + 33554432) >> 26; h3 += q; h2 -= q << 26;
+  q = (h6 + 33554432) >> 26; h7 += q; h6 -= q << 26;
+  q = (h3 + 16777216) >> 25; h4 += q; h3 -= q << 25;
+  q = (h7 + 16777216) >> 25; h8 += q; h7 -= q << 25;
+  q = (h4 + 33554432) >> 26; h5 += q; h4 -= q << 26;
+  q = (h8 + 33554432) >> 26; h9 += q; h8 -= q << 26;
+  q = (h9 + 16777216) >> 25; h0 += (q) * 19; h9 -= q << 25;
+  q = (h0 + 33554432) >> 26; h1 += q; h0 -= q << 26;
+  store<i64>(h, h0, 0);
+  store<i64>(h, h1, 8);
+  store<i64>(h, h2, 16);
+  store<i64>(h, h3, 24);
+  store<i64>(h, h4, 32);
+  store<i64>(h, h5, 40);
+  store<i64>(h, h6, 48);
+  store<i64>(h, h7, 56);
+  store<i64>(h, h8, 64);
+  store<i64>(h, h9, 72);
 }
+
 
 function feSetSmall(h: usize, v: i64): void {
   memory.fill(h, 0, FE);
@@ -353,24 +645,18 @@ function scalarMult(out: usize, k: usize, u: usize): void {
     feCswap(X2, X3, swap);
     feCswap(Z2, Z3, swap);
     swap = bit;
-    feAdd(TA, X2, Z2); // A = x2 + z2
-    feSq(TAA, TA); // AA = A^2
-    feSub(TB, X2, Z2); // B = x2 - z2
-    feSq(TBB, TB); // BB = B^2
-    feSub(TE, TAA, TBB); // E = AA - BB
-    feAdd(TC, X3, Z3); // C = x3 + z3
-    feSub(TD, X3, Z3); // D = x3 - z3
-    feMul(TD, TD, TA); // DA = D * A
-    feMul(TC, TC, TB); // CB = C * B
-    feAdd(X3, TD, TC);
-    feSq(X3, X3); // x3 = (DA + CB)^2
-    feSub(Z3, TD, TC);
-    feSq(Z3, Z3);
+    // RFC 7748 §5 with the sums and differences folded into the products:
+    // A = x2 + z2, B = x2 - z2, C = x3 + z3, D = x3 - z3, E = AA - BB.
+    feSqSum(TAA, X2, Z2); // AA = A^2
+    feSqDiff(TBB, X2, Z2); // BB = B^2
+    feMulDiffSum(TD, X3, Z3, X2, Z2); // DA = D * A
+    feMulSumDiff(TC, X3, Z3, X2, Z2); // CB = C * B
+    feSqSum(X3, TD, TC); // x3 = (DA + CB)^2
+    feSqDiff(Z3, TD, TC);
     feMul(Z3, X1, Z3); // z3 = x1 * (DA - CB)^2
     feMul(X2, TAA, TBB); // x2 = AA * BB
-    feMulA24(TA, TE);
-    feAdd(TA, TAA, TA);
-    feMul(Z2, TE, TA); // z2 = E * (AA + a24 * E)
+    feA24Mix(TA, TAA, TBB); // AA + a24 * E
+    feMulDiff(Z2, TAA, TBB, TA); // z2 = E * (AA + a24 * E)
   }
   feCswap(X2, X3, swap);
   feCswap(Z2, Z3, swap);
@@ -378,7 +664,7 @@ function scalarMult(out: usize, k: usize, u: usize): void {
   feMul(X2, X2, Z2);
   feToBytes(out, X2);
   memory.fill(SCALAR, 0, 32);
-  memory.fill(WORK, 0, <i32>FE * 16);
+  memory.fill(WORK, 0, <i32>FE * 14);
 }
 
 // ---------------------------------------------------------------------------
