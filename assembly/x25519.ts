@@ -41,8 +41,8 @@ const I3: usize = WORK + 13 * FE;
 // odd (two half bits) and times 19 when i+j >= 10 (2^255 = 19 mod p). The
 // wrapped terms are summed apart and multiplied by 19 once per output limb,
 // which keeps fewer values live than precomputing 19*g_j (V8 spills less).
-// Bounds: inputs have |limb| <= 2^26 (even) / 2^25 (odd), so each term is at
-// most 2^52 and a limb sum stays below 2^60.
+// Bounds: inputs have |limb| <= 2^26 (even) / 2^25 (odd), so each term is below
+// 2^54 (squares double cross terms) and a limb sum stays below 2^61.
 
 /** h = f * g. */
 function feMul(h: usize, f: usize, g: usize): void {
