@@ -511,6 +511,14 @@ function feA24Mix(h: usize, aa: usize, bb: usize): void {
 }
 
 
+function feAdd(h: usize, f: usize, g: usize): void {
+  for (let i: usize = 0; i < FE; i += 8) store<i64>(h + i, load<i64>(f + i) + load<i64>(g + i));
+}
+
+function feSub(h: usize, f: usize, g: usize): void {
+  for (let i: usize = 0; i < FE; i += 8) store<i64>(h + i, load<i64>(f + i) - load<i64>(g + i));
+}
+
 function feSetSmall(h: usize, v: i64): void {
   memory.fill(h, 0, FE);
   store<i64>(h, v);
@@ -519,6 +527,17 @@ function feSetSmall(h: usize, v: i64): void {
 /** Swaps f and g when bit is 1, leaves them when 0, touching both either way. */
 function feCswap(f: usize, g: usize, bit: i64): void {
   const mask = -bit;
+  if (ASC_FEATURE_SIMD) {
+    const m = i64x2.splat(mask);
+    for (let i: usize = 0; i < FE; i += 16) {
+      const a = v128.load(f + i);
+      const b = v128.load(g + i);
+      const t = v128.and(m, v128.xor(a, b));
+      v128.store(f + i, v128.xor(a, t));
+      v128.store(g + i, v128.xor(b, t));
+    }
+    return;
+  }
   for (let i: usize = 0; i < FE; i += 8) {
     const a = load<i64>(f + i);
     const b = load<i64>(g + i);
@@ -675,11 +694,9 @@ export function x25519_scalarmult(out: usize, k: usize, u: usize): void {
   scalarMult(out, k, u);
 }
 
-const BASE_POINT: usize = memory.data<u8>([9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-
-/** The public key of the private key at `k`: X25519(k, 9). */
+/** The public key of the private key at `k`: X25519(k, 9), by the fixed-base method below. */
 export function x25519_base(out: usize, k: usize): void {
-  scalarMult(out, k, BASE_POINT);
+  scalarMultBase(out, k);
 }
 
 /** 1 when the 32 bytes at `p` are all zero, else 0, in constant time. */
@@ -687,4 +704,221 @@ export function x25519_is_zero(p: usize): i32 {
   let acc: u64 = 0;
   for (let i: usize = 0; i < 32; i += 8) acc |= load<u64>(p + i);
   return <i32>(((acc | (0 - acc)) >> 63) ^ 1);
+}
+
+// ---------------------------------------------------------------------------
+// Fixed-base multiplication for public keys. The base point's multiples are
+// tabulated once, so k*B costs 64 table additions and 4 doublings on the
+// twisted Edwards curve -x^2 + y^2 = 1 + d x^2 y^2 (birationally equivalent
+// to curve25519, with u = (1 + y) / (1 - y)) instead of 255 ladder steps.
+//
+// k is recoded as sum(e_i 16^i) with digits e_i in [-8, 8]; then
+// k*B = sum(e_odd 16^(i-1) B) * 16 + sum(e_even 16^i B), where 16^(2j) B =
+// 256^j B, so the table holds T[j][n-1] = n * 256^j * B for j < 32, n = 1..8,
+// in the affine form (y + x, y - x, 2d x y) that mixed addition wants. Table
+// entries are read by scanning all 8 with masks: the position j is public, the
+// digit is not.
+//
+// Points in extended coordinates (X:Y:Z:T) with x = X/Z, y = Y/Z, xy = T/Z;
+// the "completed" form (X:Y:Z:T) from an addition or doubling stands for
+// x = X/Z, y = Y/T and turns back into extended coordinates with 4 products.
+// Completed coordinates are sums of up to two carried values (|limb| <= 2^27),
+// which keeps the products in geFromCompleted below 2^62.
+
+/** d = -121665/121666 and the base point B = (x, 4/5), x even, little-endian. */
+const ED_D: usize = memory.data<u8>([163, 120, 89, 19, 202, 77, 235, 117, 171, 216, 65, 65, 77, 10, 112, 0, 152, 232, 121, 119, 121, 64, 199, 140, 115, 254, 111, 43, 238, 108, 3, 82]);
+const ED_BX: usize = memory.data<u8>([26, 213, 37, 143, 96, 45, 86, 201, 178, 167, 37, 149, 96, 199, 44, 105, 92, 220, 214, 253, 49, 226, 164, 192, 254, 83, 110, 205, 211, 54, 105, 33]);
+const ED_BY: usize = memory.data<u8>([88, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102, 102]);
+
+const LIMBS32: usize = 40; // a table field element: 10 limbs as i32
+const ENTRY: usize = 128; // (y + x, y - x, 2d x y) as i32 limbs, padded to 8 v128 words
+const TABLE: usize = memory.data(32 * 8 * 128, 16); // 32 rows of 8 entries
+const SEL32: usize = memory.data(128, 16); // the entry being selected, in table form
+let tableReady = false;
+
+// Working points (4 field elements each) and a selected table entry (3).
+const GWORK: usize = memory.data(<i32>FE * 18, 16);
+const GP: usize = GWORK; // accumulator, extended
+const GR: usize = GWORK + 4 * FE; // completed result
+const GS: usize = GWORK + 8 * FE; // selected entry: ypx, ymx, xy2d
+const GT0: usize = GWORK + 11 * FE;
+const GT1: usize = GWORK + 12 * FE;
+const GD2: usize = GWORK + 13 * FE; // 2d, set up with the table
+const GBASE: usize = GWORK + 14 * FE; // 256^j B while the table is built
+const DIGITS: usize = memory.data(64, 16); // signed radix-16 digits of the scalar (i8)
+
+/** r (completed) = p (extended) + q (affine entry at q: y + x, y - x, 2d x y). */
+function geMadd(r: usize, p: usize, q: usize): void {
+  const px = p, py = p + FE, pz = p + 2 * FE, pt = p + 3 * FE;
+  const rx = r, ry = r + FE, rz = r + 2 * FE, rt = r + 3 * FE;
+  feAdd(GT1, py, px);
+  feMul(rz, GT1, q); // A = (Y + X)(y + x)
+  feMulDiff(ry, py, px, q + FE); // B = (Y - X)(y - x)
+  feMul(rt, q + 2 * FE, pt); // C = 2d x y T
+  feAdd(GT0, pz, pz); // D = 2Z
+  feSub(rx, rz, ry); // A - B
+  feAdd(ry, rz, ry); // A + B
+  feAdd(rz, GT0, rt); // D + C
+  feSub(rt, GT0, rt); // D - C
+}
+
+/** r (completed) = 2 p, reading only X, Y, Z of p. */
+function geDouble(r: usize, p: usize): void {
+  const px = p, py = p + FE, pz = p + 2 * FE;
+  const rx = r, ry = r + FE, rz = r + 2 * FE, rt = r + 3 * FE;
+  feSq(rx, px); // XX
+  feSq(rz, py); // YY
+  feSq(rt, pz);
+  feAdd(rt, rt, rt); // 2 Z^2
+  feSqSum(GT0, px, py); // (X + Y)^2
+  feAdd(ry, rz, rx); // YY + XX
+  feSub(rz, rz, rx); // YY - XX
+  feSub(rx, GT0, ry); // (X + Y)^2 - (YY + XX)
+  feSub(rt, rt, rz); // 2 Z^2 - (YY - XX)
+}
+
+/** p (extended) from r (completed). */
+function geFromCompleted(p: usize, r: usize): void {
+  const rx = r, ry = r + FE, rz = r + 2 * FE, rt = r + 3 * FE;
+  feMul(p, rx, rt);
+  feMul(p + FE, ry, rz);
+  feMul(p + 2 * FE, rz, rt);
+  feMul(p + 3 * FE, rx, ry);
+}
+
+function feStore32(dst: usize, f: usize): void {
+  for (let i: usize = 0; i < 10; i++) store<i32>(dst + 4 * i, <i32>load<i64>(f + 8 * i));
+}
+
+/** Writes the affine entry (y + x, y - x, 2d x y) of the extended point p to the table. */
+function geStoreEntry(dst: usize, p: usize): void {
+  feInvert(GT1, p + 2 * FE); // 1/Z
+  feMul(GS, p, GT1); // x
+  feMul(GS + FE, p + FE, GT1); // y
+  feMul(GS + 2 * FE, GS, GS + FE);
+  feMul(GS + 2 * FE, GS + 2 * FE, GD2); // 2d x y
+  feAdd(GT0, GS + FE, GS);
+  feStore32(dst, GT0); // y + x
+  feSub(GT0, GS + FE, GS);
+  feStore32(dst + LIMBS32, GT0); // y - x
+  feStore32(dst + 2 * LIMBS32, GS + 2 * FE);
+}
+
+/** Fills TABLE with n * 256^j * B. Public data; runs once, on first use (about two ladders' worth). */
+function buildTable(): void {
+  const base = GBASE;
+  feFromBytes(GD2, ED_D);
+  feAdd(GD2, GD2, GD2);
+  feFromBytes(base, ED_BX);
+  feFromBytes(base + FE, ED_BY);
+  feSetSmall(base + 2 * FE, 1);
+  feMul(base + 3 * FE, base, base + FE);
+  for (let j: usize = 0; j < 32; j++) {
+    const row = TABLE + j * 8 * ENTRY;
+    geStoreEntry(row, base);
+    // GP runs through 2B, ..., 8B of this row by adding the row's first entry.
+    memory.copy(GP, base, 4 * FE);
+    for (let n: usize = 1; n < 8; n++) {
+      loadEntry(GS, row);
+      geMadd(GR, GP, GS);
+      geFromCompleted(GP, GR);
+      geStoreEntry(row + n * ENTRY, GP);
+    }
+    // Next row: 256 * base, by 8 doublings.
+    for (let i = 0; i < 8; i++) {
+      geDouble(GR, base);
+      geFromCompleted(base, GR);
+    }
+  }
+  tableReady = true;
+}
+
+/** Copies a table entry (public position) into the field elements at dst. */
+function loadEntry(dst: usize, src: usize): void {
+  for (let i: usize = 0; i < 30; i++) store<i64>(dst + 8 * i, <i64>load<i32>(src + 4 * i));
+}
+
+/** GS = e * 256^j * B for a secret digit e in [-8, 8], reading every entry of row j. */
+function geSelect(j: usize, e: i32): void {
+  const neg = <i64>((e >> 31) & 1);
+  const abs = (e ^ -(<i32>neg)) + <i32>neg;
+  // Start from the identity: y + x = 1, y - x = 1, 2d x y = 0.
+  memory.fill(SEL32, 0, <i32>ENTRY);
+  store<i32>(SEL32, 1);
+  store<i32>(SEL32 + LIMBS32, 1);
+  const row = TABLE + j * 8 * ENTRY;
+  for (let n = 1; n <= 8; n++) {
+    const hit = ((<u32>(abs ^ n)) - 1) >> 31; // 1 when abs == n
+    const src = row + <usize>(n - 1) * ENTRY;
+    if (ASC_FEATURE_SIMD) {
+      const mask = i32x4.splat(-<i32>hit);
+      for (let w: usize = 0; w < ENTRY; w += 16) {
+        v128.store(SEL32 + w, v128.bitselect(v128.load(src + w), v128.load(SEL32 + w), mask));
+      }
+    } else {
+      const mask = -<u64>hit;
+      for (let w: usize = 0; w < ENTRY; w += 8) {
+        const cur = load<u64>(SEL32 + w);
+        store<u64>(SEL32 + w, cur ^ (mask & (cur ^ load<u64>(src + w))));
+      }
+    }
+  }
+  loadEntry(GS, SEL32);
+  // -P swaps y + x with y - x and negates 2d x y.
+  feCswap(GS, GS + FE, neg);
+  const m = -neg;
+  for (let i: usize = 0; i < FE; i += 8) {
+    const v = load<i64>(GS + 2 * FE + i);
+    store<i64>(GS + 2 * FE + i, v ^ (m & (v ^ -v)));
+  }
+}
+
+/** out = X25519(k, 9) via k*B on the Edwards curve; clamps a copy of k. */
+function scalarMultBase(out: usize, k: usize): void {
+  if (!tableReady) buildTable();
+  memory.copy(SCALAR, k, 32);
+  store<u8>(SCALAR, load<u8>(SCALAR) & 248);
+  store<u8>(SCALAR, (load<u8>(SCALAR, 31) & 127) | 64, 31);
+  // Signed radix-16 digits: e_i in [-8, 8), the top one in [0, 8].
+  for (let i: usize = 0; i < 32; i++) {
+    const b = <i32>load<u8>(SCALAR + i);
+    store<i8>(DIGITS + 2 * i, <i8>(b & 15));
+    store<i8>(DIGITS + 2 * i + 1, <i8>(b >> 4));
+  }
+  let carry: i32 = 0;
+  for (let i: usize = 0; i < 63; i++) {
+    const e = <i32>load<i8>(DIGITS + i) + carry;
+    carry = (e + 8) >> 4;
+    store<i8>(DIGITS + i, <i8>(e - (carry << 4)));
+  }
+  store<i8>(DIGITS + 63, <i8>(<i32>load<i8>(DIGITS + 63) + carry));
+  // Start from the identity (0 : 1 : 1 : 0).
+  memory.fill(GP, 0, 4 * FE);
+  store<i64>(GP + FE, 1);
+  store<i64>(GP + 2 * FE, 1);
+  for (let i: usize = 1; i < 64; i += 2) {
+    geSelect(i >> 1, <i32>load<i8>(DIGITS + i));
+    geMadd(GR, GP, GS);
+    geFromCompleted(GP, GR);
+  }
+  for (let i = 0; i < 4; i++) {
+    geDouble(GR, GP);
+    geFromCompleted(GP, GR);
+  }
+  for (let i: usize = 0; i < 64; i += 2) {
+    geSelect(i >> 1, <i32>load<i8>(DIGITS + i));
+    geMadd(GR, GP, GS);
+    geFromCompleted(GP, GR);
+  }
+  // u = (1 + y) / (1 - y) = (Z + Y) / (Z - Y).
+  feSub(GT0, GP + 2 * FE, GP + FE);
+  feInvert(GT1, GT0);
+  feAdd(GT0, GP + 2 * FE, GP + FE);
+  feMul(GT0, GT0, GT1);
+  feToBytes(out, GT0);
+  memory.fill(SCALAR, 0, 32);
+  memory.fill(DIGITS, 0, 64);
+  memory.fill(SEL32, 0, <i32>ENTRY);
+  memory.fill(GWORK, 0, <i32>FE * 13); // everything but the public 2d and base slots
+  memory.fill(WORK, 0, <i32>FE * 14); // inversion temporaries
 }
