@@ -804,7 +804,7 @@ function geStoreEntry(dst: usize, p: usize): void {
   feStore32(dst + 2 * LIMBS32, GS + 2 * FE);
 }
 
-/** Fills TABLE with n * 256^j * B. Public data; runs once, on first use (about two ladders' worth). */
+/** Fills TABLE with n * 256^j * B. Public data; runs once per instance, on first use (a few ms, mostly 256 inversions). */
 function buildTable(): void {
   const base = GBASE;
   feFromBytes(GD2, ED_D);

@@ -155,6 +155,16 @@ describe.each(["simd", "scalar"] as const)("X25519 (%s build)", (build) => {
     }
   });
 
+  it("public keys from the fixed-base table equal the ladder with u = 9", () => {
+    const bytes = rng(0xba5e);
+    const nine = new Uint8Array(32);
+    nine[0] = 9;
+    const edge = [new Uint8Array(32), new Uint8Array(32).fill(0xff), new Uint8Array(32).fill(0x80), new Uint8Array(32).fill(0x0f)];
+    for (const k of [...edge, ...Array.from({ length: 200 }, () => bytes(32))]) {
+      expect(hex(api.x25519PublicKey(k)), hex(k)).toBe(hex(api.x25519(k, nine)));
+    }
+  });
+
   it("clamps the scalar and masks the top bit of u inside the function", () => {
     const bytes = rng(7);
     const priv = bytes(32);
