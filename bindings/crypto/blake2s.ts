@@ -86,9 +86,16 @@ export function blake2sApi(core: WasmCore): Blake2sApi {
 
   /** Puts an HMAC key in the key scratch; keys over one block are hashed first (RFC 2104). */
   function placeHmacKey(key: Uint8Array): number {
-    const k = key.length > 64 ? blake2s(key) : key;
-    core.u8.set(k, KEY);
-    return k.length;
+    if (key.length <= 64) {
+      core.u8.set(key, KEY);
+      return key.length;
+    }
+    const digest = blake2s(key);
+    const u8 = core.u8;
+    u8.fill(0, IN, IN + Math.min(key.length, IN_SIZE)); // the long key passed through the input scratch
+    u8.set(digest, KEY);
+    digest.fill(0);
+    return 32;
   }
 
   function wipe(inputLen: number): void {

@@ -202,8 +202,12 @@ describe.each(["simd", "scalar"] as const)("BLAKE2s (%s build)", (build) => {
     expect(zero(KEY, 64) && zero(OUT, 96) && zero(IN, 40)).toBe(true);
     api.mac16(key, seq(50));
     expect(zero(KEY, 64) && zero(OUT, 32)).toBe(true);
-    // No copy of the key survives anywhere in memory (state, pads, scratch).
+    const longKey = new Uint8Array(100).fill(0xbb); // hashed first, through the input scratch
+    api.hmacBlake2s(longKey, new Uint8Array(10));
+    // No copy of a key survives anywhere in memory (state, pads, scratch).
     const mem = Buffer.from(core.u8.buffer);
     expect(mem.indexOf(Buffer.from(key))).toBe(-1);
+    expect(mem.indexOf(Buffer.from(longKey.subarray(0, 32)))).toBe(-1);
+    expect(mem.indexOf(createHash("blake2s256").update(longKey).digest())).toBe(-1); // nor its digest, the real HMAC key
   });
 });
