@@ -14,7 +14,8 @@ import { readFileSync } from "node:fs";
 import { formatEndpoint, formatPrefix, maskPrefix, type Prefix } from "../net/ip.js";
 import { ConfigError, parseConfig, type ConfigMode, type WgConfig } from "../uapi/config.js";
 import type { DeviceState } from "../uapi/get-parse.js";
-import { keyToHex } from "../uapi/key-encoding.js";
+import { keyToBase64, keyToHex } from "../uapi/key-encoding.js";
+import { loadCryptoSync } from "../crypto/index.js";
 import { ZERO_KEY, type DeviceChange, type PeerChange } from "./device-change.js";
 import { CliError, describeSystemError, PROG_NAME, strerror, type CliIo } from "./io.js";
 import { resolveEndpoint } from "./resolve.js";
@@ -140,6 +141,13 @@ export function loadConfigFile(path: string, mode: ConfigMode, io: CliIo): WgCon
     throw e;
   }
   if (config.interface.privateKey || config.peers.some((p) => p.presharedKey)) warnIfExposed(path, io, "keys");
+  if (config.interface.privateKey) {
+    // The daemons silently ignore a peer with the interface's own public key.
+    const own = keyToBase64(loadCryptoSync().x25519PublicKey(config.interface.privateKey));
+    for (const p of config.peers)
+      if (keyToBase64(p.publicKey) === own)
+        io.err(`${path}:${p.line ?? 0}: warning: this [Peer] has the interface's own public key and will be ignored\n`);
+  }
   return config;
 }
 
