@@ -32,8 +32,18 @@ export const systemLookup: HostLookup = (host) =>
     });
   });
 
+let pipeGuard = false;
+
 /** The process's own streams, environment and clock. */
 export function processIo(): CliIo {
+  if (!pipeGuard) {
+    pipeGuard = true;
+    // `wasmguard show | head -1`: end as quietly as wg does when SIGPIPE kills it (status 128+13).
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(141);
+      throw e;
+    });
+  }
   return {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

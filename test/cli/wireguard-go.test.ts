@@ -351,6 +351,9 @@ async function stopDaemon(child: ChildProcess | undefined, name: string) {
       expect([missing.status, missing.stdout, missing.stderr]).toEqual([1, "", "Unable to access interface: No such file or directory\n"]);
       const bad = cli(["set", A, "peer", "nope"]);
       expect([bad.status, bad.stderr]).toEqual([1, "Key is not the correct length or format: `nope'\n"]);
+      // A leading '-' is an allowed-ips entry, not an option: it reaches the daemon (which is too old for it).
+      const minus = cli(["set", A, "peer", randomPub(), "allowed-ips", "-10.40.0.0/16"]);
+      expect([minus.status, minus.stderr]).toEqual([1, "Unable to modify interface: Invalid argument\n"]);
     });
   },
   { tun: true },
