@@ -251,7 +251,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): WgC
     seen.set(name, seen.get(name) ?? l.number);
 
     const at = (reason: string) => fail(l.number, reason);
-    if (section === "interface") applyInterfaceKey(config.interface, name, value, at, (w) => warn(l.number, w));
+    if (section === "interface") applyInterfaceKey(config.interface, name, value, at);
     else applyPeerKey(peer!, name, value, at, (w) => warn(l.number, w), l.number);
   }
   finishPeer();
@@ -359,14 +359,10 @@ export function hasHostBits(p: Prefix): boolean {
   return false;
 }
 
-/** Splits a comma list as wg does (empty entries are errors there too). */
-function commaList(value: string): string[] {
-  return value.split(",");
-}
-
 function parseAllowedIps(value: string, fail: Fail, warn: Warn): Prefix[] {
   const out: Prefix[] = [];
-  for (const entry of commaList(value)) {
+  // Split as wg does: an empty entry is an error there too.
+  for (const entry of value.split(",")) {
     if (entry === "") fail(`empty entry in AllowedIPs ${quote(value)}`);
     let p: Prefix;
     try {
@@ -385,7 +381,7 @@ function reasonOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function applyInterfaceKey(iface: InterfaceConfig, name: string, value: string, fail: Fail, _warn: Warn): void {
+function applyInterfaceKey(iface: InterfaceConfig, name: string, value: string, fail: Fail): void {
   switch (name) {
     case "PrivateKey":
       iface.privateKey = parseKey(name, value, fail);
