@@ -1,7 +1,9 @@
 // The `wasmguard` command line: wg(8)- and wg-quick(8)-compatible subcommands.
 import { Command } from "commander";
 import { readFileSync } from "node:fs";
+import { processIo, type CliIo } from "./io.js";
 import { genkey, genpsk, pubkey, type KeyIo } from "./keys.js";
+import { runWgCommand, type WgCommand } from "./wg-commands.js";
 
 const stdio: KeyIo = {
   out: (t) => process.stdout.write(t),
@@ -17,10 +19,55 @@ function readStdin(): string {
   }
 }
 
-export function buildProgram(): Command {
+/** A wg subcommand that takes its arguments as wg does (so `allowed-ips -10.0.0.0/8` is not an option). */
+function wgSubcommand(program: Command, io: CliIo, name: WgCommand, usage: string, description: string): Command {
+  return program
+    .command(name)
+    .usage(usage)
+    .description(description)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument("[args...]")
+    .action(async (args: string[]) => {
+      process.exitCode = await runWgCommand(name, args, io);
+    });
+}
+
+export function buildProgram(io: CliIo = processIo()): Command {
   const program = new Command("wasmguard")
     .description("userspace WireGuard: wg and wg-quick compatible commands")
     .showHelpAfterError();
+
+  program
+    .command("show")
+    .usage("[<interface> | all | interfaces] [public-key | private-key | listen-port | fwmark | peers | preshared-keys | endpoints | allowed-ips | latest-handshakes | transfer | persistent-keepalive | dump] [--json]")
+    .description("shows the current configuration and device information")
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .option("--json", "print the interfaces as JSON (for scripts)")
+    .argument("[args...]")
+    .action(async (args: string[], opts: { json?: boolean }) => {
+      process.exitCode = await runWgCommand("show", args, io, { json: opts.json });
+    });
+  wgSubcommand(program, io, "showconf", "<interface>", "shows the current configuration of an interface, for use with `setconf'");
+  wgSubcommand(
+    program,
+    io,
+    "set",
+    "<interface> [listen-port <port>] [fwmark <mark>] [private-key <file path>] [peer <base64 public key> [remove] [preshared-key <file path>] [endpoint <ip>:<port>] [persistent-keepalive <interval seconds>] [allowed-ips [+|-]<ip1>/<cidr1>[,[+|-]<ip2>/<cidr2>]...] ]...",
+    "changes the current configuration, adds peers, removes peers, or changes peers",
+  );
+  wgSubcommand(program, io, "setconf", "<interface> <configuration filename>", "applies a configuration file to an interface");
+  wgSubcommand(program, io, "addconf", "<interface> <configuration filename>", "appends a configuration file to an interface");
+  wgSubcommand(
+    program,
+    io,
+    "syncconf",
+    "<interface> <configuration filename>",
+    "synchronizes an interface with a configuration file, changing only what differs",
+  );
 
   program
     .command("genkey")
