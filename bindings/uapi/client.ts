@@ -60,7 +60,8 @@ export function uapiRaw(path: string, request: string, replies: number): Promise
       sock.destroy();
       resolve(data);
     };
-    sock.on("connect", () => sock.write(request));
+    // Half-close after the request: a `set` without its blank line ends at EOF.
+    sock.on("connect", () => sock.end(request));
     sock.on("data", (chunk: string) => {
       data += chunk;
       if ((data.match(/errno=-?\d+\n\n/g) ?? []).length >= replies) done();

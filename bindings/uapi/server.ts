@@ -48,7 +48,8 @@ export class UapiServer {
   ) {}
 
   static async listen(iface: string, target: UapiTarget, opts: UapiServerOptions = {}): Promise<UapiServer> {
-    const server = createServer();
+    // allowHalfOpen: a client may half-close after a `set` without its blank line and still read the reply.
+    const server = createServer({ allowHalfOpen: true });
     let path: string | null = null;
     if (opts.fd !== undefined) {
       await listenOn(server, { fd: opts.fd });

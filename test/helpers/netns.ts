@@ -208,6 +208,16 @@ export class Netns {
     this.deleted = true;
     for (const c of this.children) c.kill("SIGKILL");
     this.children.clear();
+    // Daemons started inside (wasmguardd, wireguard-go) detach from us; their sockets
+    // would keep the namespace alive after `ip netns del`, so kill whatever lives there.
+    const pids = run("ip", ["netns", "pids", this.name]);
+    for (const pid of pids.ok ? pids.out.split(/\s+/).filter(Boolean) : []) {
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
     run("ip", ["netns", "del", this.name]);
     liveNamespaces.delete(this);
   }
