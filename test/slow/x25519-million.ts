@@ -10,8 +10,8 @@ const unhex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
 let failed = false;
 for (const build of ["simd", "scalar"] as const) {
   const api = loadCryptoSync({ build });
-  let k = unhex(rfc.iterated.start);
-  let u = unhex(rfc.iterated.start);
+  let k: Uint8Array = unhex(rfc.iterated.start);
+  let u: Uint8Array = unhex(rfc.iterated.start);
   const t0 = performance.now();
   for (let i = 1; i <= 1_000_000; i++) {
     const next = api.x25519(k, u);
