@@ -60,7 +60,8 @@ async function locate(mounts: Mount[], path: string): Promise<{ file: string; ts
   for (const m of mounts) {
     if (!path.startsWith(m.url)) continue;
     const root = resolve(m.dir);
-    const file = normalize(join(root, path.slice(m.url.length) || "index.html"));
+    const rest = path.slice(m.url.length);
+    const file = normalize(join(root, rest === "" || rest.endsWith("/") ? `${rest}index.html` : rest));
     if (file !== root && !file.startsWith(root + sep)) return null;
     if (await isFile(file)) return { file, ts: false };
     if (file.endsWith(".js") && (await isFile(file.slice(0, -3) + ".ts"))) return { file: file.slice(0, -3) + ".ts", ts: true };
@@ -81,7 +82,7 @@ export async function startServer(mounts: Mount[]): Promise<StaticServer> {
     served.push(path);
     res
       .writeHead(200, {
-        "content-type": TYPES[extname(path)] ?? "application/octet-stream",
+        "content-type": found.ts ? TYPES[".js"] : (TYPES[extname(found.file)] ?? "application/octet-stream"),
         "cache-control": "no-store",
       })
       .end(body);
