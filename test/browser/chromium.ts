@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
-import { toolsAvailable } from "../helpers/tools.js";
+import { hasTool, toolsAvailable } from "../helpers/tools.js";
 
 /** The browser binary; WASMGUARD_CHROMIUM overrides /usr/bin/chromium. */
 export const CHROMIUM = process.env.WASMGUARD_CHROMIUM ?? "/usr/bin/chromium";
@@ -28,6 +28,7 @@ export const CHROMIUM_FLAGS = [
 
 /** True when Chromium is installed; otherwise skips with a reason, or throws under WASMGUARD_REQUIRE_NETNS=1. */
 export function chromiumAvailable(suite: string): boolean {
+  if (!hasTool(CHROMIUM)) console.warn(`${suite}: needs Debian's chromium (apt-get install -y --no-install-recommends chromium) or WASMGUARD_CHROMIUM=<path>`);
   return toolsAvailable(suite, CHROMIUM);
 }
 
