@@ -4,7 +4,6 @@
 // away (the scalar build must then be chosen by itself). The page loads the
 // sources of bindings/crypto over HTTP from 127.0.0.1 and nothing else.
 import { fileURLToPath } from "node:url";
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumAvailable, launchChromium, type Chromium } from "./chromium.js";
 import type { Report } from "./page/run.js";
@@ -32,7 +31,7 @@ describe.skipIf(!available)("wasmguard/crypto in headless Chromium", () => {
     await server?.close();
   });
 
-  async function run(query: string): Promise<{ report: Report; page: Page }> {
+  async function run(query: string): Promise<Report> {
     const page = await browser.context.newPage();
     page.on("pageerror", (e) => pageErrors.push(`${query}: ${e.message}`));
     page.on("console", (m) => {
@@ -42,7 +41,7 @@ describe.skipIf(!available)("wasmguard/crypto in headless Chromium", () => {
     await page.waitForFunction(() => "selftestReport" in globalThis);
     const report = await page.evaluate(() => (globalThis as unknown as { selftestReport: Promise<Report> }).selftestReport);
     await page.close();
-    return { report, page };
+    return report;
   }
 
   function expectAllPass(report: Report) {
@@ -73,7 +72,7 @@ describe.skipIf(!available)("wasmguard/crypto in headless Chromium", () => {
   }
 
   it("passes every check in the page, with the SIMD build", async () => {
-    const { report } = await run("");
+    const report = await run("");
     expect(report.scope).toBe("window");
     expect(report.simdSupported).toBe(true);
     expect(report.build).toBe("simd");
@@ -82,7 +81,7 @@ describe.skipIf(!available)("wasmguard/crypto in headless Chromium", () => {
   });
 
   it("passes every check in a module Web Worker", async () => {
-    const { report } = await run("?in=worker");
+    const report = await run("?in=worker");
     expect(report.scope).toBe("worker");
     expect(report.build).toBe("simd");
     expectAllPass(report);
@@ -90,7 +89,7 @@ describe.skipIf(!available)("wasmguard/crypto in headless Chromium", () => {
 
   it("falls back to the scalar build where the engine has no SIMD (page and worker)", async () => {
     for (const where of ["window", "worker"] as const) {
-      const { report } = await run(`?engine=nosimd${where === "worker" ? "&in=worker" : ""}`);
+      const report = await run(`?engine=nosimd${where === "worker" ? "&in=worker" : ""}`);
       expect(report.scope).toBe(where);
       expect(report.simdSupported).toBe(false);
       expect(report.build).toBe("scalar");
@@ -100,7 +99,7 @@ describe.skipIf(!available)("wasmguard/crypto in headless Chromium", () => {
   });
 
   it("reports a corrupted vector as a failure", async () => {
-    const { report } = await run("?tamper");
+    const report = await run("?tamper");
     const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
     // The seal no longer matches, and open rejects the corrupted tag.
     expect(failed).toEqual(["RFC 8439 ChaCha20-Poly1305 2.8.2 seal", "RFC 8439 ChaCha20-Poly1305 2.8.2 open"]);
