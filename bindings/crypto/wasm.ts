@@ -8,7 +8,8 @@ export type WasmBuild = "simd" | "scalar";
 
 /** Raw exports of the core. Each binding file narrows this to the functions it calls. */
 export interface CoreExports {
-  readonly memory: WebAssembly.Memory;
+  /** The core's WebAssembly.Memory, typed by the one property used so the declarations need no DOM lib. */
+  readonly memory: { readonly buffer: ArrayBuffer };
   readonly [name: string]: unknown;
 }
 
