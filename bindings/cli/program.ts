@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { processIo, type CliIo } from "./io.js";
 import { genkey, genpsk, pubkey, type KeyIo } from "./keys.js";
 import { runWgCommand, type WgCommand } from "./wg-commands.js";
+import { quickContext, runQuickCommand, type QuickCommand } from "./quick/commands.js";
 
 const stdio: KeyIo = {
   out: (t) => process.stdout.write(t),
@@ -68,6 +69,22 @@ export function buildProgram(io: CliIo = processIo()): Command {
     "<interface> <configuration filename>",
     "synchronizes an interface with a configuration file, changing only what differs",
   );
+
+  const quick: [QuickCommand, string][] = [
+    ["up", "creates the interface from a wg-quick config: daemon, keys and peers, addresses, MTU, DNS, routes, hooks"],
+    ["down", "removes the interface and everything `up' added (routes, rules, DNS, firewall), running the hooks"],
+    ["save", "writes the running configuration back to the config file"],
+    ["strip", "prints the config without its wg-quick keys, for `syncconf'"],
+  ];
+  for (const [name, description] of quick) {
+    program
+      .command(name)
+      .argument("<interface|file.conf>", "a name for /etc/wireguard/<name>.conf, or a path ending in <interface>.conf")
+      .description(description)
+      .action(async (arg: string) => {
+        process.exitCode = await runQuickCommand(name, arg, quickContext(io));
+      });
+  }
 
   program
     .command("genkey")
