@@ -11,7 +11,14 @@ import { quickUp, type QuickContext } from "./up.js";
 
 export type QuickCommand = "up" | "down" | "save" | "strip";
 
+let stderrGuard = false;
+
 export function quickContext(io: CliIo): QuickContext {
+  if (!stderrGuard) {
+    stderrGuard = true;
+    // A closed stderr (`wasmguard up … 2>&1 | head`) must not kill us halfway through `up` or `down`.
+    process.stderr.on("error", () => {});
+  }
   return { io, shell: { env: io.env, err: io.err }, stateDir: STATE_DIR };
 }
 

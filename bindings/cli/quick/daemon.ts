@@ -59,8 +59,19 @@ function sameProcessAlive(step: DaemonStep): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the daemon for `iface` and resolves once its UAPI socket answers `get`. */
-export async function startDaemon(shell: Shell, iface: string, socketDir: string, stateDir: string, timeoutMs = 30_000): Promise<DaemonStep> {
+/**
+ * Starts the daemon for `iface` and resolves once its UAPI socket answers
+ * `get`. The process is recorded as soon as it exists, so that whatever
+ * happens to us next, `down` can end it.
+ */
+export async function startDaemon(
+  shell: Shell,
+  iface: string,
+  socketDir: string,
+  stateDir: string,
+  record: (step: DaemonStep) => void,
+  timeoutMs = 30_000,
+): Promise<void> {
   const { argv, display } = daemonCommand(shell.env);
   shell.err(`[#] ${display} ${iface}\n`);
   let log: string | undefined;
@@ -78,6 +89,8 @@ export async function startDaemon(shell: Shell, iface: string, socketDir: string
     stdio: ["ignore", out, out],
   });
   if (typeof out === "number") closeSync(out);
+  const startTime = child.pid ? processStartTime(child.pid) : null;
+  if (child.pid && startTime) record({ kind: "daemon", pid: child.pid, startTime, command: display, ...(log ? { log } : {}) });
   let ended: string | null = null;
   child.on("error", (e) => (ended = e.message));
   child.on("exit", (code, signal) => (ended = signal ? `killed by ${signal}` : `exit status ${code}`));
@@ -88,9 +101,7 @@ export async function startDaemon(shell: Shell, iface: string, socketDir: string
     try {
       await getDevice(iface, socketDir);
       child.unref();
-      const startTime = processStartTime(child.pid!);
-      if (startTime === null) break; // it answered and died at once
-      return { kind: "daemon", pid: child.pid!, startTime, command: display, ...(log ? { log } : {}) };
+      return;
     } catch {
       // not serving yet
     }
@@ -102,7 +113,6 @@ export async function startDaemon(shell: Shell, iface: string, socketDir: string
     await sleep(50);
   }
   const said = log ? readLog(log) : "";
-  if (log) rmSync(log, { force: true });
   throw new CliError(`${display} ${iface} failed (${ended ?? "it stopped"})${said ? `:\n${said}` : ""}`);
 }
 
@@ -131,11 +141,12 @@ async function waitGone(step: DaemonStep, ms: number): Promise<boolean> {
  * Deletes the interface (the daemon exits when its TUN device goes, as
  * wireguard-go does) and makes sure the recorded process has ended.
  */
-export async function stopDaemon(shell: Shell, iface: string, step: DaemonStep | null, socketDir: string): Promise<void> {
+export async function stopDaemon(shell: Shell, iface: string, step: DaemonStep | null, socketDir: string, stateDir: string): Promise<void> {
   if (await linkExists(shell, iface)) {
     const r = await tryRun(shell, ["ip", "link", "delete", "dev", iface]);
     if (r.status !== 0) shell.err(`[!] ${r.stderr.trim()}\n`);
   }
+  if (!step) rmSync(join(stateDir, `${iface}.log`), { force: true });
   if (step) {
     if (!(await waitGone(step, 3000))) {
       shell.err(`[#] kill ${step.pid}\n`);

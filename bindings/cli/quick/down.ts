@@ -8,6 +8,7 @@ import { parseConfig, type WgConfig } from "../../uapi/config.js";
 import { CliError } from "../io.js";
 import { getDevice, listInterfaces } from "../uapi-access.js";
 import { configTarget, readQuickConfig } from "./config-file.js";
+import { stopDaemon } from "./daemon.js";
 import { runHooks } from "./hooks.js";
 import { saveRunningConfig } from "./save.js";
 import { readState, removeState } from "./state.js";
@@ -60,6 +61,8 @@ export async function quickDown(arg: string, ctx: QuickContext): Promise<void> {
   }
   if (state) {
     problems.push(...(await undoSteps(shell, state, io.socketDir, stateDir)));
+    // An `up` killed between starting the daemon and recording it: the interface is still ours.
+    if (!state.steps.some((s) => s.kind === "daemon")) await stopDaemon(shell, iface, null, io.socketDir, stateDir);
   } else {
     // Brought up without `wasmguard up`: undo what wg-quick would have set, from the running device.
     let fwmark = 0;
@@ -72,7 +75,7 @@ export async function quickDown(arg: string, ctx: QuickContext): Promise<void> {
       // Gone meanwhile: only the interface is left to remove.
     }
     const auto = i.table === undefined || i.table.toLowerCase() === "auto";
-    await foreignTeardown(shell, iface, fwmark, auto && defaultRoute, i.dns, io.socketDir);
+    await foreignTeardown(shell, iface, fwmark, auto && defaultRoute, i.dns, io.socketDir, stateDir);
   }
   for (const f of await runHooks(shell, i.postDown, iface, false)) problems.push(`PostDown hook failed with exit status ${f.status}: ${f.hook}`);
   removeState(iface, stateDir);

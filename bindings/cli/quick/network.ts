@@ -54,7 +54,9 @@ export async function automaticMtu(shell: Shell, endpoints: Address[]): Promise<
   return (smallest > 0 ? smallest : 1500) - 80;
 }
 
-export async function setMtuAndUp(shell: Shell, iface: string, mtu: number): Promise<void> {
+export async function setMtuAndUp(shell: Shell, iface: string, mtu: number, hasIpv6: boolean): Promise<void> {
+  if (hasIpv6 && mtu < 1280)
+    shell.err(`[!] MTU ${mtu} is below IPv6's minimum of 1280: the kernel turns IPv6 off on ${iface}\n`);
   await run(shell, ["ip", "link", "set", "mtu", String(mtu), "up", "dev", iface]);
 }
 

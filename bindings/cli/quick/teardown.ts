@@ -40,7 +40,7 @@ async function undoStep(shell: Shell, state: QuickState, step: UndoStep, socketD
       return;
     }
     case "daemon":
-      return stopDaemon(shell, state.iface, step, socketDir);
+      return stopDaemon(shell, state.iface, step, socketDir, stateDir);
   }
 }
 
@@ -64,7 +64,15 @@ export async function undoSteps(shell: Shell, state: QuickState, socketDir: stri
  * running device and the config: the fwmark table's rules, our nft table,
  * the DNS, then the interface.
  */
-export async function foreignTeardown(shell: Shell, iface: string, fwmark: number, hasDefaultRoute: boolean, dns: string[], socketDir: string): Promise<void> {
+export async function foreignTeardown(
+  shell: Shell,
+  iface: string,
+  fwmark: number,
+  hasDefaultRoute: boolean,
+  dns: string[],
+  socketDir: string,
+  stateDir: string,
+): Promise<void> {
   if (splitDns(dns).servers.length && which("resolvconf", shell.env))
     await tryRun(shell, ["resolvconf", "-d", iface, "-f"]);
   if (which("nft", shell.env)) {
@@ -83,5 +91,5 @@ export async function foreignTeardown(shell: Shell, iface: string, fwmark: numbe
       }
     }
   }
-  await stopDaemon(shell, iface, null, socketDir);
+  await stopDaemon(shell, iface, null, socketDir, stateDir);
 }

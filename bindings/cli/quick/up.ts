@@ -65,7 +65,7 @@ export async function quickUp(arg: string, ctx: QuickContext): Promise<void> {
     const pre = await runHooks(shell, i.preUp, iface, true);
     if (pre.length) throw hookError("PreUp", pre[0]);
     checkpoint();
-    rec.add(await startDaemon(shell, iface, io.socketDir, stateDir));
+    await startDaemon(shell, iface, io.socketDir, stateDir, (step) => rec.add(step));
     checkpoint();
     shell.err(`[#] wasmguard setconf ${iface} <(wasmguard strip ${file})\n`);
     await applyConfig(iface, config, "set", stepIo, file);
@@ -73,7 +73,7 @@ export async function quickUp(arg: string, ctx: QuickContext): Promise<void> {
     await addAddresses(shell, iface, i.addresses);
     const dev: DeviceState = await getDevice(iface, io.socketDir);
     const mtu = i.mtu ?? (await automaticMtu(shell, dev.peers.flatMap((p) => (p.endpoint ? [p.endpoint.address] : []))));
-    await setMtuAndUp(shell, iface, mtu);
+    await setMtuAndUp(shell, iface, mtu, i.addresses.some((a) => a.family === 6));
     checkpoint();
     const dns = await setDns(shell, iface, i.dns, file);
     if (dns) rec.add(dns);
