@@ -5,6 +5,7 @@ import { processIo, type CliIo } from "./io.js";
 import { genkey, genpsk, pubkey, type KeyIo } from "./keys.js";
 import { runWgCommand, type WgCommand } from "./wg-commands.js";
 import { quickContext, runQuickCommand, type QuickCommand } from "./quick/commands.js";
+import { systemdUnitCommand } from "./quick/systemd-unit.js";
 
 const stdio: KeyIo = {
   out: (t) => process.stdout.write(t),
@@ -85,6 +86,19 @@ export function buildProgram(io: CliIo = processIo()): Command {
         process.exitCode = await runQuickCommand(name, arg, quickContext(io));
       });
   }
+
+  program
+    .command("systemd-unit")
+    .description("prints the wasmguard@.service unit for this installation (--install: writes it to /etc/systemd/system)")
+    .option("--install", "write /etc/systemd/system/wasmguard@.service and reload systemd")
+    .action(async (opts: { install?: boolean }) => {
+      try {
+        process.exitCode = await systemdUnitCommand(opts.install === true, io);
+      } catch (e) {
+        io.err(`wasmguard: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exitCode = 1;
+      }
+    });
 
   program
     .command("genkey")

@@ -3,7 +3,7 @@
 // exit status 1.
 import { CliError, type CliIo } from "../io.js";
 import { stripConfig } from "../../uapi/config.js";
-import { loadQuickConfig } from "./config-file.js";
+import { loadQuickConfig, loadQuickText } from "./config-file.js";
 import { isRunning, quickDown } from "./down.js";
 import { saveRunningConfig } from "./save.js";
 import { STATE_DIR } from "./state.js";
@@ -35,7 +35,7 @@ async function save(arg: string, ctx: QuickContext): Promise<void> {
 
 /** `wasmguard strip`: the wg(8) part of the file, exactly as `wg-quick strip` prints it. */
 function strip(arg: string, ctx: QuickContext): void {
-  const { text } = loadQuickConfig(arg, ctx.io.err, ctx.configDir);
+  const { text } = loadQuickText(arg, ctx.io.err, ctx.configDir);
   ctx.io.out(stripConfig(text) + "\n");
 }
 

@@ -51,15 +51,26 @@ export function loadQuickConfig(arg: string, err: (t: string) => void, configDir
   return { ...target, ...readQuickConfig(target.file, err) };
 }
 
-/** Reads and parses a wg-quick config file. */
-export function readQuickConfig(file: string, err: (t: string) => void): { text: string; config: WgConfig } {
-  warnIfWorldAccessible(file, err);
-  let text: string;
+/** The text of the file named by `arg`, unparsed (for `strip`, which is textual as in wg-quick). */
+export function loadQuickText(arg: string, err: (t: string) => void, configDir = CONFIG_DIR): ConfigTarget & { text: string } {
+  const target = configTarget(arg, configDir);
+  if (!target.exists) throw new CliError(`\`${target.file}' does not exist`);
+  warnIfWorldAccessible(target.file, err);
+  return { ...target, text: readText(target.file) };
+}
+
+function readText(file: string): string {
   try {
-    text = readFileSync(file, "latin1");
+    return readFileSync(file, "latin1");
   } catch (e) {
     throw new CliError(`Unable to read \`${file}': ${describeSystemError(e)}`);
   }
+}
+
+/** Reads and parses a wg-quick config file. */
+export function readQuickConfig(file: string, err: (t: string) => void): { text: string; config: WgConfig } {
+  warnIfWorldAccessible(file, err);
+  const text = readText(file);
   try {
     return { text, config: parseConfig(text, { mode: "wg-quick", file, onWarning: (w) => err(`${w}\n`) }) };
   } catch (e) {

@@ -11,7 +11,8 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { dirname, extname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { socketPath } from "../../uapi/server.js";
 import { CliError } from "../io.js";
 import { getDevice } from "../uapi-access.js";
@@ -29,7 +30,36 @@ type DaemonStep = Extract<UndoStep, { kind: "daemon" }>;
 export function packageCommand(name: "wasmguard" | "wasmguardd"): string[] {
   const self = fileURLToPath(import.meta.url);
   const script = resolve(dirname(self), "..", "..", "..", "bin", `${name}${extname(self)}`);
-  return [process.execPath, ...process.execArgv, script];
+  return [process.execPath, ...portableExecArgv(process.execArgv), script];
+}
+
+function resolveSpecifier(spec: string): string {
+  // import.meta.resolve is missing only where a bundler rewrote import.meta (the test runner).
+  if (typeof import.meta.resolve === "function") return import.meta.resolve(spec);
+  return pathToFileURL(createRequire(import.meta.url).resolve(spec)).href;
+}
+
+const LOADER_FLAGS = new Set(["--import", "--loader", "--experimental-loader"]);
+
+/**
+ * The flags with bare loader names (`--import tsx`) resolved to file URLs, so
+ * the command works from any directory (systemd starts units in /).
+ */
+export function portableExecArgv(argv: string[]): string[] {
+  const bare = (spec: string) => !/^(\.|\/|file:|data:|node:)/.test(spec);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.indexOf("=");
+    if (eq > 0 && LOADER_FLAGS.has(a.slice(0, eq)) && bare(a.slice(eq + 1))) {
+      out.push(a.slice(0, eq), resolveSpecifier(a.slice(eq + 1)));
+    } else if (LOADER_FLAGS.has(a) && i + 1 < argv.length && bare(argv[i + 1])) {
+      out.push(a, resolveSpecifier(argv[++i]));
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 /** The daemon command for `up` and the name to show for it. */
