@@ -6,6 +6,7 @@ import { genkey, genpsk, pubkey, type KeyIo } from "./keys.js";
 import { runWgCommand, type WgCommand } from "./wg-commands.js";
 import { quickContext, runQuickCommand, type QuickCommand } from "./quick/commands.js";
 import { systemdUnitCommand } from "./quick/systemd-unit.js";
+import { demoCommand } from "./demo.js";
 
 const stdio: KeyIo = {
   out: (t) => process.stdout.write(t),
@@ -86,6 +87,13 @@ export function buildProgram(io: CliIo = processIo()): Command {
         process.exitCode = await runQuickCommand(name, arg, quickContext(io));
       });
   }
+
+  program
+    .command("demo")
+    .description("shows a tunnel at work between two temporary network namespaces (needs root), then removes everything")
+    .action(async () => {
+      process.exitCode = await demoCommand(io);
+    });
 
   program
     .command("systemd-unit")
