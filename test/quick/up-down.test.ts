@@ -129,6 +129,33 @@ Endpoint = 10.91.2.2:51820
         expect(twice.stderr).toContain(`\`${iface}' is not a WireGuard interface`);
       });
 
+      it("runs hooks through bash with %i, so `PostUp = wg set %i private-key <(cat file)` works, and resolves endpoint names", async () => {
+        const iface = `wqh${tag}p`;
+        const k = wgKeyPair();
+        const peer = wgKeyPair();
+        const keyPath = join(dir, `privatekey-${iface}`);
+        writeFileSync(keyPath, `${k.priv}\n`, { mode: 0o600 });
+        const conf = writeConfig(
+          dir,
+          iface,
+          `[Interface]
+Address = 10.72.0.1/24
+PostUp = wg set %i private-key <(cat ${keyPath})
+PostUp = wasmguard show %i public-key > ${dir}/pub-%i
+
+[Peer]
+PublicKey = ${peer.pub}
+AllowedIPs = 10.72.0.2/32
+Endpoint = localhost:51820
+`,
+        );
+        await wasmguardOk(h, ["up", conf], { WG_ENDPOINT_RESOLUTION_RETRIES: "infinity" });
+        expect(readFileSync(join(dir, `pub-${iface}`), "utf8")).toBe(`${k.pub}\n`);
+        expect((await wasmguardOk(h, ["show", iface, "endpoints"])).stdout).toMatch(/\t(127\.0\.0\.1|\[::1\]):51820\n$/);
+        await wasmguardOk(h, ["down", conf]);
+        await expectNothingLeft(iface);
+      });
+
       it("uses MTU when the config sets it, and 1500 - 80 with no endpoint and no default route", async () => {
         const iface = `wqh${tag}m`;
         const k = wgKeyPair();
