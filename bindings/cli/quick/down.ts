@@ -2,8 +2,10 @@
 // change `up` recorded undone in reverse (the daemon and interface last),
 // then PostDown hooks. Nothing stops the teardown: a failing hook or step is
 // reported and the rest still runs; the exit status is 1 when anything failed.
-// The hooks come from the file as it is now (as wg-quick reads it), or from
-// the copy `up` recorded when the file is gone.
+// The hooks come from the file as it is now (as wg-quick reads it): the one
+// named, or the one `up` read when the name alone was given; or from the copy
+// `up` recorded when the file is gone.
+import { existsSync } from "node:fs";
 import { parseConfig, type WgConfig } from "../../uapi/config.js";
 import { CliError } from "../io.js";
 import { getDevice, listInterfaces } from "../uapi-access.js";
@@ -25,9 +27,11 @@ export async function isRunning(ctx: QuickContext, iface: string): Promise<boole
 
 export async function quickDown(arg: string, ctx: QuickContext): Promise<void> {
   const { io, shell, stateDir } = ctx;
-  const target = configTarget(arg, ctx.configDir);
+  let target = configTarget(arg, ctx.configDir);
+  const state = readState(target.iface, stateDir);
+  // `down wg0` for a tunnel brought up from another path: that file is the config.
+  if (!target.exists && state && state.file !== target.file && existsSync(state.file)) target = { ...target, file: state.file, exists: true };
   const { iface, file } = target;
-  const state = readState(iface, stateDir);
   const running = await isRunning(ctx, iface);
   if (!target.exists && !state) throw new CliError(`\`${file}' does not exist`);
   if (!running && !state) throw new CliError(`\`${iface}' is not a WireGuard interface`);
