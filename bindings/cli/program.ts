@@ -4,6 +4,9 @@ import { readFileSync } from "node:fs";
 import { processIo, type CliIo } from "./io.js";
 import { genkey, genpsk, pubkey, type KeyIo } from "./keys.js";
 import { runWgCommand, type WgCommand } from "./wg-commands.js";
+import { quickContext, runQuickCommand, type QuickCommand } from "./quick/commands.js";
+import { systemdUnitCommand } from "./quick/systemd-unit.js";
+import { demoCommand } from "./demo.js";
 
 const stdio: KeyIo = {
   out: (t) => process.stdout.write(t),
@@ -68,6 +71,42 @@ export function buildProgram(io: CliIo = processIo()): Command {
     "<interface> <configuration filename>",
     "synchronizes an interface with a configuration file, changing only what differs",
   );
+
+  const quick: [QuickCommand, string][] = [
+    ["up", "creates the interface from a wg-quick config: daemon, keys and peers, addresses, MTU, DNS, routes, hooks"],
+    ["down", "removes the interface and everything `up' added (routes, rules, DNS, firewall), running the hooks"],
+    ["save", "writes the running configuration back to the config file"],
+    ["strip", "prints the config without its wg-quick keys, for `syncconf'"],
+  ];
+  for (const [name, description] of quick) {
+    program
+      .command(name)
+      .argument("<interface|file.conf>", "a name for /etc/wireguard/<name>.conf, or a path ending in <interface>.conf")
+      .description(description)
+      .action(async (arg: string) => {
+        process.exitCode = await runQuickCommand(name, arg, quickContext(io));
+      });
+  }
+
+  program
+    .command("demo")
+    .description("shows a tunnel at work between two temporary network namespaces (needs root), then removes everything")
+    .action(async () => {
+      process.exitCode = await demoCommand(io);
+    });
+
+  program
+    .command("systemd-unit")
+    .description("prints the wasmguard@.service unit for this installation (--install: writes it to /etc/systemd/system)")
+    .option("--install", "write /etc/systemd/system/wasmguard@.service and reload systemd")
+    .action(async (opts: { install?: boolean }) => {
+      try {
+        process.exitCode = await systemdUnitCommand(opts.install === true, io);
+      } catch (e) {
+        io.err(`wasmguard: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exitCode = 1;
+      }
+    });
 
   program
     .command("genkey")
