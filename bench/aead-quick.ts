@@ -94,7 +94,7 @@ function cases(size: number): Case[] {
       // calls get their own key and nonce copies in fresh pages, because the
       // JS API zeroes its key scratch after every call.
       const io = core.global("AEAD_IO_PTR");
-      const fresh = core.exports.memory.grow(4) * 65536;
+      const fresh = (core.exports.memory as WebAssembly.Memory).grow(4) * 65536;
       // dst sits 2 KiB off src modulo 4 KiB, so its stores never 4K-alias the loads ahead.
       const openSrc = fresh, dst = fresh + 65536 + 2048, kp = fresh + 2 * 65536 + 4096, np = kp + 32;
       core.u8.set(key, kp);

@@ -223,7 +223,7 @@ describe.each(BUILDS)("AEAD (%s build)", (build) => {
 
     it("seal and open beyond the stitched-open keystream buffer (raw export, grown memory)", () => {
       const seal = raw.fn("chacha20poly1305_seal"), open = raw.fn("chacha20poly1305_open");
-      const base = raw.core.exports.memory.grow(4) * 65536;
+      const base = (raw.core.exports.memory as WebAssembly.Memory).grow(4) * 65536;
       const [K, N, SRC, DST] = [base, base + 32, base + 64, base + 2 * 65536];
       for (const len of [65536 + 192, 65536 + 193, 65536 + 500, 100000]) {
         const key = r.bytes(32), nonce = r.bytes(12), pt = r.bytes(len);
