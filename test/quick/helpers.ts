@@ -1,7 +1,7 @@
 // Running `wasmguard` (from the sources) inside test namespaces, and
 // snapshots of everything `up` may touch, to prove `down` restores it.
 import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot, type Netns } from "../helpers/netns.js";
@@ -97,8 +97,15 @@ export async function snapshot(ns: Netns): Promise<Record<string, string>> {
   return snap;
 }
 
+/** Interface daemons (wasmguardd, wireguard-go) living in the namespace; other processes (a CLI still exiting) don't count. */
 export function daemonsIn(ns: Netns): number[] {
-  return nsPids(ns);
+  return nsPids(ns).filter((pid) => {
+    try {
+      return /wasmguardd|wireguard-go/.test(readFileSync(`/proc/${pid}/cmdline`, "latin1"));
+    } catch {
+      return false; // already gone
+    }
+  });
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
