@@ -9,7 +9,7 @@
 //
 // Runs are interleaved (every pair once per round, the order rotating) so that
 // a drift in the machine's load touches every implementation alike.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { cleanupNetns, repoRoot } from "../test/helpers/netns-core.js";
 import { machine, machineLine, parseArgs, writeJson } from "./report.js";
@@ -120,10 +120,14 @@ log(
 // ---- cleanup, whatever happens --------------------------------------------------
 
 let topo: Topology | undefined;
+const ifacePrefix = `wb${process.pid % 10000}n`;
 function cleanup(): void {
   topo?.delete();
   cleanupNetns();
   removeKeys();
+  // A daemon killed mid-run leaves its UAPI socket file in the host-wide directory.
+  const dir = "/var/run/wireguard";
+  if (existsSync(dir)) for (const f of readdirSync(dir)) if (f.startsWith(ifacePrefix) && f.endsWith(".sock")) rmSync(join(dir, f), { force: true });
 }
 process.on("exit", cleanup);
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
@@ -144,7 +148,10 @@ const clock = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor(ms
 function progress(run: number, pair: PairSpec, stage: Stage, state: "start" | "done" | "failed", detail?: string): void {
   const stream = args.json === "-" ? process.stderr : process.stdout;
   if (state !== "start") doneStages++;
-  const head = `[${String(doneStages).padStart(String(totalStages).length)}/${totalStages} ${clock(performance.now() - started)}] ` +
+  const elapsed = performance.now() - started;
+  // Left to run, from the average stage so far (stages differ, so this is rough).
+  const eta = doneStages > 0 && doneStages < totalStages ? `, ~${clock((elapsed / doneStages) * (totalStages - doneStages))} left` : "";
+  const head = `[${String(doneStages).padStart(String(totalStages).length)}/${totalStages} ${clock(elapsed)}${eta}] ` +
     `run ${run}/${settings.runs} · ${pair.label} · ${STAGE_LABEL[stage]}`;
   if (state === "start") {
     if (tty) stream.write(`${head} …`);
@@ -171,7 +178,7 @@ for (let run = 1; run <= settings.runs; run++) {
       drivers,
       keys,
       settings,
-      ifaceName: (side) => `wb${process.pid % 10000}n${n}${side}`,
+      ifaceName: (side) => `${ifacePrefix}${n}${side}`,
       onStage: (stage, state, detail) => progress(run, pair, stage, state, detail),
     });
     // A failed "up" skips the pair's other stages in this run: count them as done.

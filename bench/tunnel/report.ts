@@ -160,7 +160,8 @@ export function markdownReport(rep: TunnelReport): string {
     ["upToPingMs", "up → first ping"],
     ["cpuSenderSecPerGB", "CPU/GB send"],
     ["cpuReceiverSecPerGB", "CPU/GB receive"],
-    ["rssReceiverMiB", "peak RSS"],
+    ["rssSenderMiB", "peak RSS send"],
+    ["rssReceiverMiB", "peak RSS receive"],
   ];
   const units = Object.fromEntries(METRICS.map((m) => [m.id, m.unit]));
   const cell = (p: PairResult, id: MetricId) => {
