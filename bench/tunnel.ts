@@ -151,7 +151,8 @@ function progress(run: number, pair: PairSpec, stage: Stage, state: "start" | "d
   const elapsed = performance.now() - started;
   // Left to run, from the average stage so far (stages differ, so this is rough).
   const eta = doneStages > 0 && doneStages < totalStages ? `, ~${clock((elapsed / doneStages) * (totalStages - doneStages))} left` : "";
-  const head = `[${String(doneStages).padStart(String(totalStages).length)}/${totalStages} ${clock(elapsed)}${eta}] ` +
+  const n = state === "start" ? doneStages + 1 : doneStages;
+  const head = `[${String(n).padStart(String(totalStages).length)}/${totalStages} ${clock(elapsed)}${eta}] ` +
     `run ${run}/${settings.runs} · ${pair.label} · ${STAGE_LABEL[stage]}`;
   if (state === "start") {
     if (tty) stream.write(`${head} …`);
