@@ -102,7 +102,7 @@ export function chartSvg(rep: TunnelReport): string {
   body.push(text(16, 26, "wasmguard: tunnel benchmark", `font-weight="700" font-size="17" fill="#111827"`));
   body.push(text(16, 45, `${m.cpu}, ${m.cores} cores, Linux ${m.kernel}, Node ${m.node} · ${rep.date.slice(0, 10)}`, `font-size="12" fill="#4b5563"`));
   const notes = [
-    `Two network namespaces joined by a veth pair; iperf3 and ping; median of ${rep.settings.runs} run${rep.settings.runs > 1 ? "s" : ""}, whiskers min–max.`,
+    `Two network namespaces joined by a veth pair; iperf3 and ping; median of ${rep.settings.runs} run${rep.settings.runs > 1 ? "s" : ""}, whiskers min–max; in "A → B", A sends.`,
     rep.kernelWireguard.available ? "" : `Kernel WireGuard not available on this host (${rep.kernelWireguard.reason ?? "no module"}).`,
   ].filter(Boolean);
   notes.forEach((n, i) => body.push(text(16, 62 + i * 15, n, `font-size="11" fill="#6b7280"`)));
