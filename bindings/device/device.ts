@@ -91,6 +91,13 @@ export class Device implements UapiTarget {
   private txEndpoints = new Uint8Array(BATCH * ENDPOINT_BYTES);
   private txCount = 0;
   private txUsed = 0;
+  // Decrypted packets for the TUN device, written in one batch per wake-up.
+  private tunBuf = new Uint8Array(BATCH * 2048);
+  private tunOffsets = new Uint32Array(BATCH);
+  private tunLengths = new Uint32Array(BATCH);
+  private tunCount = 0;
+  private tunUsed = 0;
+  private mtuReadAt = -Infinity;
 
   constructor(options: DeviceOptions) {
     this.tun = options.tun;
@@ -162,7 +169,11 @@ export class Device implements UapiTarget {
 
   private onTunReadable(): void {
     const now = this.clock();
-    this.noise.mtu = this.safeMtu();
+    // The MTU caps padding; reading it is a syscall, so look again at most once a second.
+    if (now - this.mtuReadAt > 1000) {
+      this.noise.mtu = this.safeMtu();
+      this.mtuReadAt = now;
+    }
     const n = this.tun.readBatch(this.rxBuf, 0, SLOT, BATCH, this.rxLengths);
     // Group by peer so each peer's packets are sealed together with consecutive counters.
     const groups = new Map<PeerState, Uint8Array[]>();
@@ -205,6 +216,7 @@ export class Device implements UapiTarget {
       if (!source) continue;
       this.run(this.noise.receive(now, datagram, source), now);
     }
+    this.flushTun();
     this.flushTx();
     this.reschedule();
   }
@@ -235,7 +247,7 @@ export class Device implements UapiTarget {
           this.queueTx(a.datagram, a.to);
           break;
         case "deliver":
-          if (!this.tun.write(a.packet, 0, a.packet.length)) this.drops.tunWrite++;
+          this.queueTun(a.packet);
           break;
         case "endpoint": {
           const peer = this.byNoise.get(a.peer);
@@ -281,6 +293,26 @@ export class Device implements UapiTarget {
     this.txUsed += (datagram.length + 15) & ~15;
   }
 
+  private queueTun(packet: Uint8Array): void {
+    if (this.tunCount === this.tunOffsets.length || this.tunUsed + packet.length > this.tunBuf.length) {
+      this.flushTun();
+      if (packet.length > this.tunBuf.length) this.tunBuf = new Uint8Array(packet.length * 2);
+    }
+    this.tunBuf.set(packet, this.tunUsed);
+    this.tunOffsets[this.tunCount] = this.tunUsed;
+    this.tunLengths[this.tunCount] = packet.length;
+    this.tunCount++;
+    this.tunUsed += (packet.length + 15) & ~15;
+  }
+
+  private flushTun(): void {
+    if (this.tunCount === 0) return;
+    const written = this.tun.writeBatch(this.tunBuf, this.tunOffsets, this.tunLengths, this.tunCount);
+    this.drops.tunWrite += this.tunCount - written;
+    this.tunCount = 0;
+    this.tunUsed = 0;
+  }
+
   private flushTx(): void {
     if (this.txCount === 0) return;
     if (this.bind.port !== 0) this.bind.sendBatch(this.txBuf, this.txOffsets, this.txLengths, this.txEndpoints, this.txCount);
@@ -303,6 +335,7 @@ export class Device implements UapiTarget {
       this.timerAt = Infinity;
       const now = this.clock();
       this.run(this.noise.tick(now), now);
+      this.flushTun();
       this.flushTx();
       this.reschedule();
     }, delay);
@@ -312,6 +345,7 @@ export class Device implements UapiTarget {
   /** Runs actions that came from configuration, outside the data path. */
   private apply(actions: NoiseAction<Endpoint>[]): void {
     this.run(actions);
+    this.flushTun();
     this.flushTx();
     this.reschedule();
   }

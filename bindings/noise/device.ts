@@ -174,7 +174,8 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
   private loadWindowStart = -Infinity;
   private loadWindowCount = 0;
   private underLoadUntil = -Infinity;
-  private readonly jitterWord = new Uint32Array(1);
+  private readonly jitterWords = new Uint32Array(64);
+  private jitterNext = 64;
 
   constructor(options: NoiseDeviceOptions) {
     this.primitives = new NoisePrimitives(options.crypto);
@@ -673,8 +674,12 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
   }
 
   private jitter(): number {
-    this.random(new Uint8Array(this.jitterWord.buffer));
-    return this.jitterWord[0] % REKEY_TIMEOUT_JITTER_MAX;
+    // Timers re-arm with fresh jitter on busy paths: draw random words in bulk.
+    if (this.jitterNext === this.jitterWords.length) {
+      this.random(new Uint8Array(this.jitterWords.buffer));
+      this.jitterNext = 0;
+    }
+    return this.jitterWords[this.jitterNext++] % REKEY_TIMEOUT_JITTER_MAX;
   }
 
   /** Under load when too many handshake messages arrive within a second; stays so for a second. */
