@@ -53,9 +53,9 @@ function kiEnv(): Record<string, string> {
   return env;
 }
 
-/** The checks the script will report, "scenario: check" each, in order. */
-export function plannedChecks(): string[] {
-  const r = spawnSync("bash", [SCRIPT, "--list"], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, ...kiEnv() } });
+/** The checks the script will report, "scenario: check" each, in order (KI_* from `env` or ours). */
+export function plannedChecks(env: Record<string, string> = {}): string[] {
+  const r = spawnSync("bash", [SCRIPT, "--list"], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`${SCRIPT} --list failed: ${r.stderr}`);
   return r.stdout.split("\n").filter(Boolean);
 }

@@ -9,11 +9,51 @@
 // speed figures (`npm run bench` measures the kernel on a host with the module).
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kernelMode, plannedChecks, requireKernel, runKernelInterop, type ScriptRun } from "../helpers/kernel.js";
+import { kernelMode, parseTap, plannedChecks, requireKernel, runKernelInterop, type ScriptRun } from "../helpers/kernel.js";
 
 // The script's own bound; the VM adds its boot, and a first use installs qemu and the kernel.
 const SCRIPT_TIMEOUT_S = 900;
 const HOOK_TIMEOUT_MS = (SCRIPT_TIMEOUT_S + 600) * 1000;
+
+// The reading of the script's output decides pass or fail: check it on its own.
+describe("kernel-interop.sh output", () => {
+  it("is read as one result per check, with the diagnostics of a failure", () => {
+    const r = parseTap(
+      [
+        "# kernel 6.12, peer: kernel",
+        "ok 1 - kernel initiates, no preshared key: set up: namespaces (16 s)",
+        "not ok 2 - kernel initiates, no preshared key: IPv6 ping from the initiator (3 s)",
+        "#   ping fd10::2 from ki1-i lost packets:",
+        "#   -- wg show (initiator side)",
+        "not ok 3 - kernel initiates, no preshared key: roaming # not run: an earlier check (first) failed",
+        "1..3",
+      ].join("\n"),
+    );
+    expect([...r.keys()]).toEqual([
+      "kernel initiates, no preshared key: set up: namespaces",
+      "kernel initiates, no preshared key: IPv6 ping from the initiator",
+      "kernel initiates, no preshared key: roaming",
+    ]);
+    expect(r.get("kernel initiates, no preshared key: set up: namespaces")).toEqual({ ok: true, detail: [] });
+    expect(r.get("kernel initiates, no preshared key: IPv6 ping from the initiator")).toEqual({
+      ok: false,
+      detail: ["ping fd10::2 from ki1-i lost packets:", "-- wg show (initiator side)"],
+    });
+    expect(r.get("kernel initiates, no preshared key: roaming")).toEqual({
+      ok: false,
+      detail: ["not run: an earlier check (first) failed"],
+    });
+  });
+
+  it("lists the same checks for both roles, with the preshared-key check only where a key is set", () => {
+    const checks = plannedChecks({ KI_ROLES: "", KI_VARIANTS: "" }); // the defaults
+    const kernel = checks.filter((c) => c.startsWith("kernel initiates")).map((c) => c.replace(/^kernel/, ""));
+    const wasm = checks.filter((c) => c.startsWith("wasmguard initiates")).map((c) => c.replace(/^wasmguard/, ""));
+    expect(kernel.length).toBeGreaterThan(20);
+    expect(wasm).toEqual(kernel);
+    expect(checks.filter((c) => c.includes("different preshared key")).every((c) => c.includes(", preshared key:"))).toBe(true);
+  });
+});
 
 const mode = kernelMode();
 const suite = `interop with the Linux kernel's WireGuard (${mode.kind === "host" ? "this host's module" : mode.kind === "vm" ? "kernel-vm.sh" : "unavailable"})`;
@@ -51,8 +91,8 @@ if (mode.kind === "none") {
         mode,
         SCRIPT_TIMEOUT_S,
         (line) => {
-          // Progress for long CI runs; the diagnostics go with the failing test.
-          if (!line.startsWith("#   ")) console.log(`[kernel-interop] ${line}`);
+          // Progress for long CI runs: summaries and failures (their diagnostics go with the test).
+          if (/^(# |not ok|Bail out|kernel-vm:)/.test(line)) console.log(`[kernel-interop] ${line}`);
         },
         (c) => (child = c),
       );
