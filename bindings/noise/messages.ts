@@ -234,6 +234,16 @@ export function serializeCookieReply(f: CookieReplyFields): Uint8Array {
 }
 
 /** A data message: the 16-byte header followed by the sealed payload. */
+/** A zeroed data message for `paddedLength` bytes of plaintext, its header filled in. */
+export function dataHeader(receiverIndex: number, counter: bigint, paddedLength: number): Uint8Array {
+  const out = new Uint8Array(DATA_HEADER_LENGTH + paddedLength + AEAD_TAG_LENGTH);
+  const dv = view(out);
+  dv.setUint32(0, MESSAGE_DATA, true);
+  dv.setUint32(DATA.receiver, receiverIndex >>> 0, true);
+  dv.setBigUint64(DATA.counter, counter, true);
+  return out;
+}
+
 export function serializeData(receiverIndex: number, counter: bigint, sealed: Uint8Array): Uint8Array {
   if (sealed.length < AEAD_TAG_LENGTH) throw new TypeError("sealed payload shorter than a tag");
   const out = new Uint8Array(DATA_HEADER_LENGTH + sealed.length);

@@ -43,6 +43,11 @@ export function clampPrivateKey(key: Uint8Array): Uint8Array {
 }
 
 /** The protocol's primitives bound to one crypto implementation. */
+/** The WASM crypto's transport seal into a caller's buffer (bindings/crypto/aead.ts); optional. */
+interface TransportSealer {
+  wgSealInto(key: Uint8Array, counter: bigint, plaintext: Uint8Array, out: Uint8Array, offset: number): number;
+}
+
 export class NoisePrimitives {
   /** Ci = HASH(CONSTRUCTION): the chaining key every handshake starts from. */
   readonly initialChainingKey: Uint8Array;
@@ -103,6 +108,20 @@ export class NoisePrimitives {
   /** AEAD(key, counter, plaintext, ε) for transport data. */
   sealTransport(key: Uint8Array, counter: bigint, plaintext: Uint8Array): Uint8Array {
     return this.crypto.chacha20poly1305Seal(key, this.counterNonce(counter), plaintext);
+  }
+
+  /**
+   * Seals `plaintext` into out[offset..offset+len+16). `plaintext` may be a view of
+   * that very range (sealing in place). Uses the core's one-copy transport seal when
+   * the crypto provides it.
+   */
+  sealTransportInto(key: Uint8Array, counter: bigint, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
+    const fast = (this.crypto as Partial<TransportSealer>).wgSealInto;
+    if (fast) {
+      fast(key, counter, plaintext, out, offset);
+      return;
+    }
+    out.set(this.sealTransport(key, counter, plaintext), offset);
   }
 
   openTransport(key: Uint8Array, counter: bigint, sealed: Uint8Array): Uint8Array | null {

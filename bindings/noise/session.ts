@@ -12,7 +12,7 @@ import {
   REKEY_ON_RECEIVE_AFTER_TIME,
 } from "./constants.js";
 import type { DataMessage } from "./messages.js";
-import { serializeData } from "./messages.js";
+import { dataHeader } from "./messages.js";
 import { type NoisePrimitives, wipe } from "./primitives.js";
 import { ReplayWindow } from "./replay.js";
 import type { SessionKeys } from "./handshake.js";
@@ -190,10 +190,14 @@ export function encapsulate(
   packet: Uint8Array,
   mtu: number,
 ): Uint8Array {
-  const padded = new Uint8Array(paddedLength(packet.length, mtu));
-  padded.set(packet);
-  const sealed = primitives.sealTransport(keypair.sendKey, counter, padded);
-  return serializeData(keypair.remoteIndex, counter, sealed);
+  // The packet goes straight into the datagram, its zero padding is already there,
+  // and it is sealed in place: one allocation per packet.
+  const padded = paddedLength(packet.length, mtu);
+  const datagram = dataHeader(keypair.remoteIndex, counter, padded);
+  datagram.set(packet, DATA_HEADER_LENGTH);
+  const plaintext = datagram.subarray(DATA_HEADER_LENGTH, DATA_HEADER_LENGTH + padded);
+  primitives.sealTransportInto(keypair.sendKey, counter, plaintext, datagram, DATA_HEADER_LENGTH);
+  return datagram;
 }
 
 /**
