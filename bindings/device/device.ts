@@ -98,6 +98,7 @@ export class Device implements UapiTarget {
   private tunCount = 0;
   private tunUsed = 0;
   private mtuReadAt = -Infinity;
+  private lastSource: Endpoint | null = null;
 
   constructor(options: DeviceOptions) {
     this.tun = options.tun;
@@ -212,8 +213,11 @@ export class Device implements UapiTarget {
     for (let i = 0; i < n; i++) {
       const start = i * SLOT;
       const datagram = this.rxBuf.subarray(start, start + this.rxLengths[i]);
-      const source = Endpoint.read(this.rxEndpoints, i);
+      // Most datagrams come from the endpoint the last one came from: reuse that object.
+      const last = this.lastSource;
+      const source = last && last.matches(this.rxEndpoints, i) ? last : Endpoint.read(this.rxEndpoints, i);
       if (!source) continue;
+      this.lastSource = source;
       this.run(this.noise.receive(now, datagram, source), now);
     }
     this.flushTun();
