@@ -8,12 +8,10 @@
 // caller, hands the fd to a detached child, and exits 0 only once the child
 // serves its UAPI socket, so `wg setconf` can follow at once (wg-quick does).
 import { spawn } from "node:child_process";
-import { Device } from "../device/device.js";
 import { createLogger, parseLogLevel, type Logger } from "../device/logger.js";
 import { errorCode } from "../io/errors.js";
 import { NativeTun } from "../io/tun.js";
-import { NativeUdpBind } from "../io/udp.js";
-import { UapiServer } from "../uapi/server.js";
+import type { UapiServer } from "../uapi/server.js";
 
 const PROG = "wasmguardd";
 const DEFAULT_MTU = 1420;
@@ -79,6 +77,13 @@ export async function runForeground(iface: string, env: NodeJS.ProcessEnv, log: 
     log.error(msg);
     return 1;
   }
+  // Loaded here, not at the top: the daemonizing parent only opens the TUN device
+  // and should not pay for the WASM core and the protocol modules.
+  const [{ Device }, { NativeUdpBind }, { UapiServer }] = await Promise.all([
+    import("../device/device.js"),
+    import("../io/udp.js"),
+    import("../uapi/server.js"),
+  ]);
   const device = new Device({ tun, bind: new NativeUdpBind(), log });
   let server: UapiServer;
   try {
