@@ -134,16 +134,17 @@ export function isIPv4Mapped(bytes: Uint8Array): boolean {
   return true;
 }
 
-/** RFC 5952 text of an address (4 or 16 bytes, or an Address). */
-export function formatAddress(address: Address | Uint8Array): string {
-  const bytes = address instanceof Uint8Array ? address : address.bytes;
-  if (familyOfLength(bytes) === 4) return formatIPv4(bytes, 0);
-  if (isIPv4Mapped(bytes)) return `::ffff:${formatIPv4(bytes, 12)}`;
+/** The eight 16-bit words of an IPv6 address. */
+export function ipv6Words(bytes: Uint8Array): number[] {
   const words: number[] = [];
   for (let i = 0; i < 8; i++) words.push((bytes[2 * i] << 8) | bytes[2 * i + 1]);
-  // The longest run of zero words, at least two long; the first one on a tie.
-  let bestAt = -1;
-  let bestLen = 1;
+  return words;
+}
+
+/** The longest run of zero words, at least two long, the first one on a tie ({at: -1} if none): what `::` replaces. */
+export function longestZeroRun(words: number[]): { at: number; length: number } {
+  let at = -1;
+  let length = 1;
   for (let i = 0; i < 8; ) {
     if (words[i] !== 0) {
       i++;
@@ -151,12 +152,22 @@ export function formatAddress(address: Address | Uint8Array): string {
     }
     let j = i;
     while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
+    if (j - i > length) {
+      at = i;
+      length = j - i;
     }
     i = j;
   }
+  return at === -1 ? { at, length: 0 } : { at, length };
+}
+
+/** RFC 5952 text of an address (4 or 16 bytes, or an Address). */
+export function formatAddress(address: Address | Uint8Array): string {
+  const bytes = address instanceof Uint8Array ? address : address.bytes;
+  if (familyOfLength(bytes) === 4) return formatIPv4(bytes, 0);
+  if (isIPv4Mapped(bytes)) return `::ffff:${formatIPv4(bytes, 12)}`;
+  const words = ipv6Words(bytes);
+  const { at: bestAt, length: bestLen } = longestZeroRun(words);
   const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(":");
   if (bestAt === -1) return hex(words);
   return `${hex(words.slice(0, bestAt))}::${hex(words.slice(bestAt + bestLen))}`;

@@ -21,6 +21,8 @@ import {
   type Address,
   type Endpoint,
   type Prefix,
+  ipv6Words,
+  longestZeroRun,
 } from "../net/ip.js";
 
 /** `wg`: only wg(8) keys (setconf, addconf, syncconf). `wg-quick`: the superset (up, down, save). */
@@ -491,24 +493,8 @@ function applyPeerKey(peer: PeerConfig, name: string, value: string, fail: Fail,
 export function inetNtop(address: Address | Uint8Array): string {
   const b = address instanceof Uint8Array ? address : address.bytes;
   if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  const words: number[] = [];
-  for (let i = 0; i < 8; i++) words.push((b[2 * i] << 8) | b[2 * i + 1]);
-  let bestAt = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) bestAt = -1;
+  const words = ipv6Words(b);
+  const { at: bestAt, length: bestLen } = longestZeroRun(words);
   let out = "";
   for (let i = 0; i < 8; i++) {
     if (bestAt !== -1 && i >= bestAt && i < bestAt + bestLen) {
