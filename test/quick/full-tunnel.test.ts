@@ -171,12 +171,12 @@ PersistentKeepalive = 25
 
       it("syncconf of the stripped hub config adds and removes a peer during a TCP transfer that completes intact", async () => {
         await wasmguardOk(c, ["up", cliConf]);
-        const node = [process.execPath, "--import", tsxLoader(), join(repoRoot, "test/quick/paced-transfer.ts")];
+        const node = [process.execPath, "--import", tsxLoader(), join(repoRoot, "test/netns/tcp-transfer.ts")];
         const server = w.spawn(node[0], [...node.slice(1), "serve", "5301"]);
         const serverOut: string[] = [];
         server.stdout!.setEncoding("utf8").on("data", (d: string) => serverOut.push(...d.trim().split("\n")));
         for (let i = 0; i < 200 && !serverOut.some((l) => l.includes("listening")); i++) await sleep(50);
-        const sender = c.spawn(node[0], [...node.slice(1), "send", "198.51.100.2", "5301"]);
+        const sender = c.spawn(node[0], [...node.slice(1), "paced", "198.51.100.2", "5301"]);
         const senderOut: string[] = [];
         sender.stdout!.setEncoding("utf8").on("data", (d: string) => senderOut.push(...d.trim().split("\n")));
         for (let i = 0; i < 200 && !senderOut.some((l) => l.includes("connected")); i++) await sleep(50);
