@@ -7,7 +7,7 @@ import { instantiateCore, type WasmCore } from "../crypto/wasm.js";
 import { Endpoint, ENDPOINT_BYTES } from "../io/endpoint.js";
 import { errorCode } from "../io/errors.js";
 import type { TunDevice, UdpBind } from "../io/types.js";
-import { formatPrefix, type Endpoint as TextEndpoint, type Prefix } from "../net/ip.js";
+import { formatPrefix, isIPv4Mapped, type Endpoint as TextEndpoint, type Prefix } from "../net/ip.js";
 import { NoiseDevice, type NoiseAction, type NoisePeer } from "../noise/index.js";
 import { keyToBase64 } from "../uapi/key-encoding.js";
 import { UapiErrno, UapiError, type UapiDeviceState, type UapiTarget } from "../uapi/protocol.js";
@@ -503,8 +503,7 @@ export class Device implements UapiTarget {
 /** The socket form of an endpoint parsed from text (IPv4-mapped becomes IPv4, scope names become indices). */
 export function toIoEndpoint(e: TextEndpoint): Endpoint {
   const b = e.address.bytes;
-  if (e.address.family === 6 && !e.scope && b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff)
-    return new Endpoint(4, b.subarray(12), e.port);
+  if (e.address.family === 6 && !e.scope && isIPv4Mapped(b)) return new Endpoint(4, b.subarray(12), e.port);
   if (e.address.family === 4) return new Endpoint(4, b, e.port);
   return new Endpoint(6, b, e.port, e.scope ? resolveScopeId(e.scope) : 0);
 }
