@@ -197,12 +197,17 @@ export class Device implements UapiTarget {
         this.drops.noEndpoint++;
         continue;
       }
-      // The core may keep packets while a handshake is pending: give it its own copy.
       const list = groups.get(peer);
-      if (list) list.push(packet.slice());
-      else groups.set(peer, [packet.slice()]);
+      if (list) list.push(packet);
+      else groups.set(peer, [packet]);
     }
-    for (const [peer, packets] of groups) this.run(this.noise.sendBatch(now, peer.noise, packets), now);
+    for (const [peer, packets] of groups) {
+      this.run(this.noise.sendBatch(now, peer.noise, packets), now);
+      // Packets the core kept for later (no session yet) must not stay views of our
+      // read buffer, which the next wake-up overwrites.
+      const staged = peer.noise.staged;
+      for (let i = 0; i < staged.length; i++) if (staged[i].buffer === this.rxBuf.buffer) staged[i] = staged[i].slice();
+    }
     this.flushTx();
     this.reschedule();
   }
