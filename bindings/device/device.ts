@@ -8,11 +8,12 @@ import { Endpoint, ENDPOINT_BYTES } from "../io/endpoint.js";
 import { errorCode } from "../io/errors.js";
 import type { TunDevice, UdpBind } from "../io/types.js";
 import { formatPrefix, isIPv4Mapped, type Endpoint as TextEndpoint, type Prefix } from "../net/ip.js";
-import { NoiseDevice, type NoiseAction, type NoisePeer } from "../noise/index.js";
+import { encapsulate, NoiseDevice, type NoiseAction, type NoisePeer } from "../noise/index.js";
 import { keyToBase64 } from "../uapi/key-encoding.js";
 import { UapiErrno, UapiError, type UapiDeviceState, type UapiTarget } from "../uapi/protocol.js";
 import { AllowedIps } from "./allowedips.js";
 import { silentLogger, type Logger } from "./logger.js";
+import { SendArena } from "./send-arena.js";
 import { resolveScopeId } from "./scope.js";
 
 /** Packets pulled from the TUN or the socket per wake-up. */
@@ -85,12 +86,8 @@ export class Device implements UapiTarget {
   private readonly rxBuf = new Uint8Array(BATCH * SLOT);
   private readonly rxLengths = new Uint32Array(BATCH);
   private readonly rxEndpoints = new Uint8Array(BATCH * ENDPOINT_BYTES);
-  private txBuf = new Uint8Array(BATCH * 2048);
-  private txOffsets = new Uint32Array(BATCH);
-  private txLengths = new Uint32Array(BATCH);
-  private txEndpoints = new Uint8Array(BATCH * ENDPOINT_BYTES);
-  private txCount = 0;
-  private txUsed = 0;
+  // TUN reads, sealing and sends happen in WASM memory (see send-arena.ts).
+  private readonly arena: SendArena;
   // Decrypted packets for the TUN device, written in one batch per wake-up.
   private tunBuf = new Uint8Array(BATCH * 2048);
   private tunOffsets = new Uint32Array(BATCH);
@@ -107,11 +104,15 @@ export class Device implements UapiTarget {
     this.clock = options.now ?? (() => performance.now());
     const core = options.core ?? instantiateCore();
     this.allowedIps = new AllowedIps(core);
+    this.arena = new SendArena(core, BATCH, (keypair, counter, packet, mtu) =>
+      encapsulate(this.noise.primitives, keypair, counter, packet, mtu),
+    );
     this.noise = new NoiseDevice<Endpoint>({
       crypto: cryptoFromCore(core),
       wallClock: options.wallClock,
       mtu: this.safeMtu(),
       allowedSource: (peer, packet) => this.sourceAllowed(peer, packet),
+      sealBatch: this.arena.sealBatch,
     });
   }
 
@@ -175,12 +176,11 @@ export class Device implements UapiTarget {
       this.noise.mtu = this.safeMtu();
       this.mtuReadAt = now;
     }
-    const n = this.tun.readBatch(this.rxBuf, 0, SLOT, BATCH, this.rxLengths);
+    const n = this.arena.readTun(this.tun);
     // Group by peer so each peer's packets are sealed together with consecutive counters.
     const groups = new Map<PeerState, Uint8Array[]>();
     for (let i = 0; i < n; i++) {
-      const start = i * SLOT;
-      const packet = this.rxBuf.subarray(start, start + this.rxLengths[i]);
+      const packet = this.arena.packet(i);
       const version = ipVersion(packet);
       if (version === 0) {
         this.drops.badPacket++;
@@ -206,7 +206,7 @@ export class Device implements UapiTarget {
       // Packets the core kept for later (no session yet) must not stay views of our
       // read buffer, which the next wake-up overwrites.
       const staged = peer.noise.staged;
-      for (let i = 0; i < staged.length; i++) if (staged[i].buffer === this.rxBuf.buffer) staged[i] = staged[i].slice();
+      for (let i = 0; i < staged.length; i++) if (this.arena.holds(staged[i])) staged[i] = staged[i].slice();
     }
     this.flushTx();
     this.reschedule();
@@ -289,17 +289,9 @@ export class Device implements UapiTarget {
   }
 
   private queueTx(datagram: Uint8Array, to: Endpoint): void {
-    if (this.txCount === this.txOffsets.length || this.txUsed + datagram.length > this.txBuf.length) {
-      if (this.txCount > 0) this.flushTx();
-      if (datagram.length > this.txBuf.length) this.txBuf = new Uint8Array(datagram.length * 2);
-    }
-    const off = this.txUsed;
-    this.txBuf.set(datagram, off);
-    this.txOffsets[this.txCount] = off;
-    this.txLengths[this.txCount] = datagram.length;
-    to.write(this.txEndpoints, this.txCount);
-    this.txCount++;
-    this.txUsed += (datagram.length + 15) & ~15;
+    if (this.arena.queue(datagram, to)) return;
+    this.flushTx();
+    this.arena.queue(datagram, to);
   }
 
   private queueTun(packet: Uint8Array): void {
@@ -323,10 +315,7 @@ export class Device implements UapiTarget {
   }
 
   private flushTx(): void {
-    if (this.txCount === 0) return;
-    if (this.bind.port !== 0) this.bind.sendBatch(this.txBuf, this.txOffsets, this.txLengths, this.txEndpoints, this.txCount);
-    this.txCount = 0;
-    this.txUsed = 0;
+    this.arena.flush(this.bind);
   }
 
   /** Sets the one timer to the core's next deadline. */

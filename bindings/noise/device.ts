@@ -47,6 +47,7 @@ import {
   checkInnerPacket,
   decapsulate,
   encapsulateBatch,
+  type SealBatch,
   Keypair,
   wantsRekeyAfterReceive,
   wantsRekeyAfterSend,
@@ -144,6 +145,12 @@ export interface NoiseDeviceOptions {
    * counted in rx bytes, as in the kernel; omit to deliver everything.
    */
   allowedSource?: (peer: NoisePeer, packet: Uint8Array) => boolean;
+  /**
+   * Seals packets into data messages with consecutive counters from `firstCounter`
+   * (default: `encapsulateBatch`). A device can seal in its own memory instead — in
+   * place, where the packets were read — as long as the bytes are the same.
+   */
+  sealBatch?: SealBatch;
   /** Handshake messages per second that put the device under load (default 128). */
   underLoadHandshakesPerSecond?: number;
   /** Rate-limiter capacity in sources (default 65536). */
@@ -167,6 +174,7 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
   private readonly cookieChecker: CookieChecker;
   private readonly rateLimiter: RateLimiter;
   private readonly ctx: HandshakeContext;
+  private readonly sealBatch: SealBatch;
   private readonly wallClock: () => number;
   private readonly random: (out: Uint8Array) => void;
   private readonly allowedSource?: (peer: NoisePeer, packet: Uint8Array) => boolean;
@@ -183,6 +191,8 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
     this.random = options.random ?? ((out) => void globalThis.crypto.getRandomValues(out));
     this.mtu = options.mtu ?? 1420;
     this.allowedSource = options.allowedSource;
+    this.sealBatch =
+      options.sealBatch ?? ((keypair, first, packets, mtu) => encapsulateBatch(this.primitives, keypair, first, packets, mtu));
     this.underLoadThreshold = options.underLoadHandshakesPerSecond ?? UNDER_LOAD_HANDSHAKES_PER_SECOND;
     this.ctx = { primitives: this.primitives, random: this.random };
     this.indices = new IndexTable(this.random);
@@ -570,7 +580,7 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
     peer.staged = [];
     peer.timers.anyAuthenticatedPacketTraversal(now, peer.persistentKeepaliveInterval);
     peer.timers.anyAuthenticatedPacketSent();
-    const datagrams = encapsulateBatch(this.primitives, keypair, firstCounter, packets, this.mtu);
+    const datagrams = this.sealBatch(keypair, firstCounter, packets, this.mtu);
     let dataSent = false;
     for (let i = 0; i < packets.length; i++) {
       this.transmit(peer, datagrams[i], out);

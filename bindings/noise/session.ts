@@ -200,6 +200,9 @@ export function encapsulate(
   return datagram;
 }
 
+/** How a device seals a batch of packets on one keypair (encapsulateBatch is the reference). */
+export type SealBatch = (keypair: Keypair, firstCounter: bigint, packets: readonly Uint8Array[], mtu: number) => Uint8Array[];
+
 /**
  * Seals packets on one keypair with consecutive counters from `firstCounter`.
  * This is the seam for a batched seal (many packets per WebAssembly call);
