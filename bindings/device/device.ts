@@ -4,22 +4,21 @@
 // configured through the UAPI (it implements UapiTarget).
 import { cryptoFromCore } from "../crypto/index.js";
 import { instantiateCore, type WasmCore } from "../crypto/wasm.js";
-import { Endpoint, ENDPOINT_BYTES } from "../io/endpoint.js";
+import { Endpoint } from "../io/endpoint.js";
 import { errorCode } from "../io/errors.js";
 import type { TunDevice, UdpBind } from "../io/types.js";
 import { formatPrefix, isIPv4Mapped, type Endpoint as TextEndpoint, type Prefix } from "../net/ip.js";
-import { encapsulate, NoiseDevice, type NoiseAction, type NoisePeer } from "../noise/index.js";
+import { decapsulate, encapsulate, NoiseDevice, type NoiseAction, type NoisePeer } from "../noise/index.js";
 import { keyToBase64 } from "../uapi/key-encoding.js";
 import { UapiErrno, UapiError, type UapiDeviceState, type UapiTarget } from "../uapi/protocol.js";
 import { AllowedIps } from "./allowedips.js";
 import { silentLogger, type Logger } from "./logger.js";
+import { ReceiveArena } from "./receive-arena.js";
 import { SendArena } from "./send-arena.js";
 import { resolveScopeId } from "./scope.js";
 
 /** Packets pulled from the TUN or the socket per wake-up. */
 const BATCH = 64;
-/** Room for one packet: the largest IP packet or UDP datagram. */
-const SLOT = 65536;
 
 /** Why the device itself (not the protocol core) dropped a packet. */
 export interface DeviceDrops {
@@ -83,17 +82,11 @@ export class Device implements UapiTarget {
   private closeListeners: ((reason?: Error) => void)[] = [];
 
   // Batch buffers, reused for every wake-up.
-  private readonly rxBuf = new Uint8Array(BATCH * SLOT);
-  private readonly rxLengths = new Uint32Array(BATCH);
-  private readonly rxEndpoints = new Uint8Array(BATCH * ENDPOINT_BYTES);
   // TUN reads, sealing and sends happen in WASM memory (see send-arena.ts).
   private readonly arena: SendArena;
   // Decrypted packets for the TUN device, written in one batch per wake-up.
-  private tunBuf = new Uint8Array(BATCH * 2048);
-  private tunOffsets = new Uint32Array(BATCH);
-  private tunLengths = new Uint32Array(BATCH);
-  private tunCount = 0;
-  private tunUsed = 0;
+  // Socket reads, opening and TUN writes happen in WASM memory (see receive-arena.ts).
+  private readonly inbound: ReceiveArena;
   private mtuReadAt = -Infinity;
   private lastSource: Endpoint | null = null;
 
@@ -107,12 +100,14 @@ export class Device implements UapiTarget {
     this.arena = new SendArena(core, BATCH, (keypair, counter, packet, mtu) =>
       encapsulate(this.noise.primitives, keypair, counter, packet, mtu),
     );
+    this.inbound = new ReceiveArena(core, BATCH, (keypair, msg) => decapsulate(this.noise.primitives, keypair, msg));
     this.noise = new NoiseDevice<Endpoint>({
       crypto: cryptoFromCore(core),
       wallClock: options.wallClock,
       mtu: this.safeMtu(),
       allowedSource: (peer, packet) => this.sourceAllowed(peer, packet),
       sealBatch: this.arena.sealBatch,
+      openData: this.inbound.openData,
     });
   }
 
@@ -214,13 +209,13 @@ export class Device implements UapiTarget {
 
   private onUdpReadable(): void {
     const now = this.clock();
-    const n = this.bind.recvBatch(this.rxBuf, 0, SLOT, BATCH, this.rxLengths, this.rxEndpoints);
+    const n = this.inbound.receive(this.bind);
+    const endpoints = this.inbound.endpoints;
     for (let i = 0; i < n; i++) {
-      const start = i * SLOT;
-      const datagram = this.rxBuf.subarray(start, start + this.rxLengths[i]);
+      const datagram = this.inbound.datagram(i);
       // Most datagrams come from the endpoint the last one came from: reuse that object.
       const last = this.lastSource;
-      const source = last && last.matches(this.rxEndpoints, i) ? last : Endpoint.read(this.rxEndpoints, i);
+      const source = last && last.matches(endpoints, i) ? last : Endpoint.read(endpoints, i);
       if (!source) continue;
       this.lastSource = source;
       this.run(this.noise.receive(now, datagram, source), now);
@@ -295,23 +290,13 @@ export class Device implements UapiTarget {
   }
 
   private queueTun(packet: Uint8Array): void {
-    if (this.tunCount === this.tunOffsets.length || this.tunUsed + packet.length > this.tunBuf.length) {
-      this.flushTun();
-      if (packet.length > this.tunBuf.length) this.tunBuf = new Uint8Array(packet.length * 2);
-    }
-    this.tunBuf.set(packet, this.tunUsed);
-    this.tunOffsets[this.tunCount] = this.tunUsed;
-    this.tunLengths[this.tunCount] = packet.length;
-    this.tunCount++;
-    this.tunUsed += (packet.length + 15) & ~15;
+    if (this.inbound.queue(packet)) return;
+    this.flushTun();
+    this.inbound.queue(packet);
   }
 
   private flushTun(): void {
-    if (this.tunCount === 0) return;
-    const written = this.tun.writeBatch(this.tunBuf, this.tunOffsets, this.tunLengths, this.tunCount);
-    this.drops.tunWrite += this.tunCount - written;
-    this.tunCount = 0;
-    this.tunUsed = 0;
+    this.drops.tunWrite += this.inbound.flush(this.tun);
   }
 
   private flushTx(): void {

@@ -47,6 +47,7 @@ import {
   checkInnerPacket,
   decapsulate,
   encapsulateBatch,
+  type OpenData,
   type SealBatch,
   Keypair,
   wantsRekeyAfterReceive,
@@ -151,6 +152,12 @@ export interface NoiseDeviceOptions {
    * place, where the packets were read — as long as the bytes are the same.
    */
   sealBatch?: SealBatch;
+  /**
+   * Opens a data message (default: `decapsulate`). A device can open in place, in
+   * the memory the datagram was received into; it must return the same plaintext,
+   * or null without writing anything when the tag does not verify.
+   */
+  openData?: OpenData;
   /** Handshake messages per second that put the device under load (default 128). */
   underLoadHandshakesPerSecond?: number;
   /** Rate-limiter capacity in sources (default 65536). */
@@ -175,6 +182,7 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
   private readonly rateLimiter: RateLimiter;
   private readonly ctx: HandshakeContext;
   private readonly sealBatch: SealBatch;
+  private readonly openData: OpenData;
   private readonly wallClock: () => number;
   private readonly random: (out: Uint8Array) => void;
   private readonly allowedSource?: (peer: NoisePeer, packet: Uint8Array) => boolean;
@@ -193,6 +201,7 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
     this.allowedSource = options.allowedSource;
     this.sealBatch =
       options.sealBatch ?? ((keypair, first, packets, mtu) => encapsulateBatch(this.primitives, keypair, first, packets, mtu));
+    this.openData = options.openData ?? ((keypair, msg) => decapsulate(this.primitives, keypair, msg));
     this.underLoadThreshold = options.underLoadHandshakesPerSecond ?? UNDER_LOAD_HANDSHAKES_PER_SECOND;
     this.ctx = { primitives: this.primitives, random: this.random };
     this.indices = new IndexTable(this.random);
@@ -487,7 +496,7 @@ export class NoiseDevice<S extends SourceAddress = SourceAddress> {
     if (!entry || !keypair) return this.drop(out, "unknownIndex");
     const peer = entry.peer;
     if (!keypair.canReceive(now)) return this.drop(out, "keyExpired", peer);
-    const plaintext = decapsulate(this.primitives, keypair, msg);
+    const plaintext = this.openData(keypair, msg);
     if (!plaintext) return this.drop(out, "dataDecryptFailed", peer);
     // The window moves only for authenticated counters.
     if (!keypair.replay.check(msg.counter)) return this.drop(out, "replayedCounter", peer);

@@ -221,6 +221,9 @@ export function encapsulateBatch(
   return out;
 }
 
+/** How a device opens a data message (decapsulate is the reference). */
+export type OpenData = (keypair: Keypair, msg: DataMessage) => Uint8Array | null;
+
 /** Opens a data message: its padded plaintext, or null when it does not authenticate. */
 export function decapsulate(primitives: NoisePrimitives, keypair: Keypair, msg: DataMessage): Uint8Array | null {
   return primitives.openTransport(keypair.receiveKey, msg.counter, msg.encrypted);
