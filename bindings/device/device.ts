@@ -81,10 +81,8 @@ export class Device implements UapiTarget {
   private running = false;
   private closeListeners: ((reason?: Error) => void)[] = [];
 
-  // Batch buffers, reused for every wake-up.
   // TUN reads, sealing and sends happen in WASM memory (see send-arena.ts).
   private readonly arena: SendArena;
-  // Decrypted packets for the TUN device, written in one batch per wake-up.
   // Socket reads, opening and TUN writes happen in WASM memory (see receive-arena.ts).
   private readonly inbound: ReceiveArena;
   private mtuReadAt = -Infinity;
