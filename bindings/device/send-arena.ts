@@ -43,7 +43,8 @@ export class SendArena {
     private readonly fallback: (keypair: Keypair, counter: bigint, packet: Uint8Array, mtu: number) => Uint8Array,
   ) {
     this.batch = batch;
-    this.slots = new CoreBuffer(core, batch * SLOT);
+    // Reads start HEADER bytes into each slot, so the last one needs that much more room.
+    this.slots = new CoreBuffer(core, batch * SLOT + HEADER);
     this.overflow = new CoreBuffer(core, OVERFLOW);
     this.key = new CoreBuffer(core, 32);
     this.wgSeal = core.fn<WgSeal>("aead_wg_seal");
